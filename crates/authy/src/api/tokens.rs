@@ -51,6 +51,18 @@ impl<'c, C> Tokens<'c, C> {
         Prepared::new(self.client, RequestToken::new(Channel::Call, authy_id))
     }
 
+    /// E-mails the user a token (authy-ruby's `request_email`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: authy::Client) -> Result<(), authy::Error> {
+    /// let sent = client.tokens().email(1635).send().await?;
+    /// println!("{}", sent.message);
+    /// # Ok(()) }
+    /// ```
+    pub fn email(&self, authy_id: u64) -> Prepared<'c, C, RequestEmail> {
+        Prepared::new(self.client, RequestEmail { authy_id })
+    }
+
     /// Verifies a token the user typed. `force` is on by default, as in the
     /// Python, Ruby and PHP clients. A wrong, expired or reused token is an
     /// [`Error`](crate::Error) for which `is_invalid_token()` is true (`60020`,
@@ -200,7 +212,7 @@ fn check_locale(locale: &str) -> Result<(), ValidationError> {
     }
 }
 
-/// The answer to an SMS or call request.
+/// The answer to an SMS, call or e-mail token request.
 #[derive(Clone, Debug, Deserialize)]
 #[non_exhaustive]
 pub struct TokenRequest {
@@ -213,6 +225,12 @@ pub struct TokenRequest {
     /// The device type the user has the Authy app on, when the request was ignored.
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub device: Option<String>,
+    /// The address, for an e-mail token.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub email: Option<String>,
+    /// The e-mail's id (`EM` + 32 hex digits), for an e-mail token.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub email_id: Option<String>,
     #[serde(default, rename = "ignored", deserialize_with = "lenient::opt_bool")]
     ignored_flag: Option<bool>,
     /// Always true in an `Ok` answer, also when the request was ignored.
@@ -230,6 +248,34 @@ impl TokenRequest {
     /// `force(true)` to send anyway).
     pub fn ignored(&self) -> bool {
         self.ignored_flag == Some(true)
+    }
+}
+
+/// `POST /protected/json/email/{id}`. Made by [`Tokens::email`].
+#[derive(Clone, Debug)]
+pub struct RequestEmail {
+    authy_id: u64,
+}
+
+impl Endpoint for RequestEmail {
+    type Output = TokenRequest;
+    /// A repeat would send a second e-mail.
+    const RETRY: Retry = Retry::Never;
+
+    fn name(&self) -> &'static str {
+        "tokens.email"
+    }
+    fn method(&self) -> Method {
+        Method::POST
+    }
+    fn path(&self) -> String {
+        format!("/protected/json/email/{}", self.authy_id)
+    }
+    fn body(&self) -> Option<Value> {
+        Some(Value::Object(Map::new()))
+    }
+    fn validate(&self) -> Result<(), ValidationError> {
+        check_authy_id(self.authy_id)
     }
 }
 

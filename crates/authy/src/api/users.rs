@@ -90,6 +90,27 @@ impl<'c, C> Users<'c, C> {
         )
     }
 
+    /// Changes the user's e-mail (authy-ruby's `update_user`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: authy::Client) -> Result<(), authy::Error> {
+    /// client.users().update_email(1635, "ada@new.example.com").send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn update_email(
+        &self,
+        authy_id: u64,
+        email: impl Into<String>,
+    ) -> Prepared<'c, C, UpdateEmail> {
+        Prepared::new(
+            self.client,
+            UpdateEmail {
+                authy_id,
+                email: email.into(),
+            },
+        )
+    }
+
     /// Records an activity (password reset, ban, unban, cookie login) for the user.
     ///
     /// ```no_run
@@ -351,6 +372,34 @@ impl Endpoint for Delete {
     }
     fn validate(&self) -> Result<(), ValidationError> {
         check_authy_id(self.authy_id)
+    }
+}
+
+/// `POST /protected/json/users/{id}/update`. Made by [`Users::update_email`].
+#[derive(Clone, Debug)]
+pub struct UpdateEmail {
+    authy_id: u64,
+    email: String,
+}
+
+impl Endpoint for UpdateEmail {
+    type Output = Confirmation;
+    const RETRY: Retry = Retry::Never;
+
+    fn name(&self) -> &'static str {
+        "users.update_email"
+    }
+    fn method(&self) -> Method {
+        Method::POST
+    }
+    fn path(&self) -> String {
+        format!("/protected/json/users/{}/update", self.authy_id)
+    }
+    fn body(&self) -> Option<Value> {
+        Some(json!({ "email": self.email }))
+    }
+    fn validate(&self) -> Result<(), ValidationError> {
+        first_error([check_authy_id(self.authy_id), check_email(&self.email)])
     }
 }
 
