@@ -67,6 +67,11 @@ pub use authy_types::{ErrorCode, ValidationError};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT, Prepared};
 pub use endpoint::{Endpoint, Response, parse};
 pub use error::{ApiError, Error};
+/// The README's Rust examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 /// Re-exported so callers can build [`ClientBuilder::proxy`] and
 /// [`ClientBuilder::http_client`] values with the same version.
 pub use reqwest;
