@@ -1,0 +1,768 @@
+//! All SQL lives here, behind [`Db`]. Handlers never see a query.
+//!
+//! The queries run on sqlx's `Any` driver with `$n` placeholders, integers for
+//! flags and times, `RETURNING` and `ON CONFLICT`: text that SQLite 3.51 and
+//! PostgreSQL both accept, so a PostgreSQL backend needs only its own DDL in
+//! `migrations/postgres/`. Migrations are embedded in the binary and applied by
+//! [`Db::connect`].
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+// Dynamic SQL below is built only from constant column and table names, never
+// from input: that is what `AssertSqlSafe` asserts.
+use sqlx::{AnyPool, AssertSqlSafe, Executor as _, Row as _};
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The database answered with an error, or could not be reached.
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    /// The URL names no backend this build supports.
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or sqlite::memory:")]
+    Unsupported(String),
+}
+
+/// Embedded migrations, applied in order once each.
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "initial",
+    include_str!("../migrations/sqlite/0001_initial.sql"),
+)];
+
+/// The store.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+}
+
+/// An application (one API key).
+#[derive(Clone, Debug)]
+pub struct AppRow {
+    pub id: i64,
+    pub object_id: String,
+    pub name: String,
+    pub key_enc: String,
+    pub plan: String,
+    pub sms_enabled: bool,
+    pub phone_calls_enabled: bool,
+    pub onetouch_enabled: bool,
+    pub generic_tokens_enabled: bool,
+    pub legacy_unforced_verify: bool,
+    pub reject_get_body: bool,
+    pub token_length: u32,
+    pub onetouch_callback_url: Option<String>,
+    pub clock_offset: i64,
+}
+
+/// The settings `PUT /sandbox/app` may change.
+#[derive(Clone, Debug)]
+pub struct AppSettings {
+    pub name: String,
+    pub sms_enabled: bool,
+    pub phone_calls_enabled: bool,
+    pub onetouch_enabled: bool,
+    pub generic_tokens_enabled: bool,
+    pub legacy_unforced_verify: bool,
+    pub reject_get_body: bool,
+    pub token_length: u32,
+    pub onetouch_callback_url: Option<String>,
+}
+
+/// A user.
+#[derive(Clone, Debug)]
+pub struct UserRow {
+    pub id: i64,
+    pub app_id: i64,
+    pub object_id: String,
+    pub country_code: u16,
+    pub cellphone: String,
+    pub email: String,
+    pub other_emails: Vec<String>,
+    pub confirmed: bool,
+    pub generic_seed: Option<String>,
+    pub generic_last_step: Option<i64>,
+    pub device: Option<Device>,
+    pub created_at: i64,
+}
+
+/// The user's (simulated) Authy-app device.
+#[derive(Clone, Debug)]
+pub struct Device {
+    pub id: i64,
+    pub os_type: String,
+    pub seed: String,
+    pub last_step: Option<i64>,
+    pub registered_at: i64,
+}
+
+/// An SMS or voice code.
+#[derive(Clone, Debug)]
+pub struct TokenRow {
+    pub id: i64,
+    pub code_enc: String,
+    pub action: String,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+/// Something "sent" to a phone.
+#[derive(Clone, Debug)]
+pub struct MessageRow {
+    pub id: String,
+    pub authy_id: Option<i64>,
+    pub country_code: u16,
+    pub phone: String,
+    pub channel: String,
+    pub kind: String,
+    pub code_enc: Option<String>,
+    pub text_enc: String,
+    pub locale: String,
+    pub created_at: i64,
+}
+
+/// Filters of `GET /sandbox/messages`.
+#[derive(Clone, Debug, Default)]
+pub struct MessageFilter {
+    pub authy_id: Option<i64>,
+    pub phone: Option<String>,
+    pub country_code: Option<i64>,
+    pub channel: Option<String>,
+    pub limit: i64,
+}
+
+/// One month of counters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CounterRow {
+    pub year: i64,
+    pub month: i64,
+    pub sms_count: i64,
+    pub calls_count: i64,
+    pub users_count: i64,
+    pub auths_count: i64,
+    pub api_calls_count: i64,
+}
+
+/// Which monthly counter to increment.
+#[derive(Clone, Copy, Debug)]
+pub enum Counter {
+    Sms,
+    Calls,
+    Users,
+    Auths,
+    ApiCalls,
+}
+
+impl Counter {
+    fn column(self) -> &'static str {
+        match self {
+            Counter::Sms => "sms_count",
+            Counter::Calls => "calls_count",
+            Counter::Users => "users_count",
+            Counter::Auths => "auths_count",
+            Counter::ApiCalls => "api_calls_count",
+        }
+    }
+}
+
+/// Which TOTP secret a step belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seed {
+    /// The generic authenticator secret (users/{id}/secret).
+    Generic,
+    /// The Authy-app device seed.
+    Device,
+}
+
+fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    Ok(row.try_get::<i64, _>(column)? != 0)
+}
+
+fn app_row(row: &AnyRow) -> Result<AppRow, sqlx::Error> {
+    Ok(AppRow {
+        id: row.try_get("id")?,
+        object_id: row.try_get("object_id")?,
+        name: row.try_get("name")?,
+        key_enc: row.try_get("key_enc")?,
+        plan: row.try_get("plan")?,
+        sms_enabled: flag(row, "sms_enabled")?,
+        phone_calls_enabled: flag(row, "phone_calls_enabled")?,
+        onetouch_enabled: flag(row, "onetouch_enabled")?,
+        generic_tokens_enabled: flag(row, "generic_tokens_enabled")?,
+        legacy_unforced_verify: flag(row, "legacy_unforced_verify")?,
+        reject_get_body: flag(row, "reject_get_body")?,
+        token_length: row.try_get::<i64, _>("token_length")? as u32,
+        onetouch_callback_url: row.try_get("onetouch_callback_url")?,
+        clock_offset: row.try_get("clock_offset")?,
+    })
+}
+
+fn user_row(row: &AnyRow) -> Result<UserRow, sqlx::Error> {
+    let other_emails: String = row.try_get("other_emails")?;
+    let device = match row.try_get::<Option<i64>, _>("device_id")? {
+        Some(id) => Some(Device {
+            id,
+            os_type: row
+                .try_get::<Option<String>, _>("device_os")?
+                .unwrap_or_default(),
+            seed: row
+                .try_get::<Option<String>, _>("device_seed")?
+                .unwrap_or_default(),
+            last_step: row.try_get("device_last_step")?,
+            registered_at: row
+                .try_get::<Option<i64>, _>("device_registered_at")?
+                .unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(UserRow {
+        id: row.try_get("id")?,
+        app_id: row.try_get("app_id")?,
+        object_id: row.try_get("object_id")?,
+        country_code: row.try_get::<i64, _>("country_code")? as u16,
+        cellphone: row.try_get("cellphone")?,
+        email: row.try_get("email")?,
+        other_emails: serde_json::from_str(&other_emails).unwrap_or_default(),
+        confirmed: flag(row, "confirmed")?,
+        generic_seed: row.try_get("generic_seed")?,
+        generic_last_step: row.try_get("generic_last_step")?,
+        device,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn token_row(row: &AnyRow) -> Result<TokenRow, sqlx::Error> {
+    Ok(TokenRow {
+        id: row.try_get("id")?,
+        code_enc: row.try_get("code")?,
+        action: row.try_get("action")?,
+        expires_at: row.try_get("expires_at")?,
+        used_at: row.try_get("used_at")?,
+    })
+}
+
+fn message_row(row: &AnyRow) -> Result<MessageRow, sqlx::Error> {
+    Ok(MessageRow {
+        id: row.try_get("id")?,
+        authy_id: row.try_get("authy_id")?,
+        country_code: row.try_get::<i64, _>("country_code")? as u16,
+        phone: row.try_get("phone")?,
+        channel: row.try_get("channel")?,
+        kind: row.try_get("kind")?,
+        code_enc: row.try_get("code")?,
+        text_enc: row.try_get("text")?,
+        locale: row.try_get("locale")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+const APP_COLUMNS: &str = "id, object_id, name, key_enc, plan, sms_enabled, phone_calls_enabled, onetouch_enabled, \
+     generic_tokens_enabled, legacy_unforced_verify, reject_get_body, token_length, onetouch_callback_url, clock_offset";
+const USER_COLUMNS: &str = "id, app_id, object_id, country_code, cellphone, email, other_emails, confirmed, generic_seed, \
+     generic_last_step, device_id, device_os, device_seed, device_last_step, device_registered_at, created_at";
+
+impl Db {
+    /// Opens (creating if needed) and migrates the database at `url`:
+    /// `sqlite://PATH` or `sqlite::memory:`.
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
+        sqlx::any::install_default_drivers();
+        let memory = url.starts_with("sqlite::memory:") || url.contains("mode=memory");
+        let url = if url.starts_with("sqlite://") && !url.contains("mode=") {
+            format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+        } else if url.starts_with("sqlite:") {
+            url.to_owned()
+        } else {
+            return Err(DbError::Unsupported(url.to_owned()));
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        // An in-memory database lives as long as its one connection.
+        let pool_options = if memory {
+            AnyPoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            AnyPoolOptions::new().max_connections(8)
+        };
+        let pool = pool_options
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // Every acknowledged write is durable; writers wait rather than fail.
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    conn.execute("PRAGMA synchronous = FULL").await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        if !memory {
+            pool.execute("PRAGMA journal_mode = WAL").await?;
+        }
+        let db = Db { pool };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> Result<(), DbError> {
+        self.pool
+            .execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)")
+            .await?;
+        for (version, name, sql) in SQLITE_MIGRATIONS {
+            let mut tx = self.pool.begin().await?;
+            let done: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                    .bind(*version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if done.is_none() {
+                tracing::info!(version, name, "applying migration");
+                sqlx::raw_sql(*sql).execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
+                    .bind(*version)
+                    .bind(*name)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Closes every connection (after the last request, at shutdown).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    // ---- applications -------------------------------------------------------
+
+    /// The application whose API key hashes to `key_hash`.
+    pub async fn app_by_key_hash(&self, key_hash: &str) -> Result<Option<AppRow>, DbError> {
+        let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE key_hash = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(key_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(app_row).transpose()?)
+    }
+
+    /// How many applications exist.
+    pub async fn app_count(&self) -> Result<i64, DbError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM apps")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Creates an application.
+    pub async fn insert_app(
+        &self,
+        name: &str,
+        key_hash: &str,
+        key_enc: &str,
+        callback_url: Option<&str>,
+        now: i64,
+    ) -> Result<AppRow, DbError> {
+        let sql = format!(
+            "INSERT INTO apps (object_id, name, key_hash, key_enc, onetouch_callback_url, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {APP_COLUMNS}"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(crate::crypto::object_id())
+            .bind(name)
+            .bind(key_hash)
+            .bind(key_enc)
+            .bind(callback_url.map(str::to_owned))
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(app_row(&row)?)
+    }
+
+    /// Replaces the settings of an application.
+    pub async fn update_app(&self, app_id: i64, s: &AppSettings) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE apps SET name = $1, sms_enabled = $2, phone_calls_enabled = $3, onetouch_enabled = $4, \
+             generic_tokens_enabled = $5, legacy_unforced_verify = $6, reject_get_body = $7, token_length = $8, \
+             onetouch_callback_url = $9 WHERE id = $10",
+        )
+        .bind(s.name.clone())
+        .bind(i64::from(s.sms_enabled))
+        .bind(i64::from(s.phone_calls_enabled))
+        .bind(i64::from(s.onetouch_enabled))
+        .bind(i64::from(s.generic_tokens_enabled))
+        .bind(i64::from(s.legacy_unforced_verify))
+        .bind(i64::from(s.reject_get_body))
+        .bind(i64::from(s.token_length))
+        .bind(s.onetouch_callback_url.clone())
+        .bind(app_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Sets the application's sandbox clock offset.
+    pub async fn set_clock_offset(&self, app_id: i64, offset: i64) -> Result<(), DbError> {
+        sqlx::query("UPDATE apps SET clock_offset = $1 WHERE id = $2")
+            .bind(offset)
+            .bind(app_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes everything of an application but the application itself, in one transaction.
+    pub async fn reset_app(&self, app_id: i64) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
+        for table in ["tokens", "activities", "messages", "counters", "users"] {
+            sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE app_id = $1"
+            )))
+            .bind(app_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE apps SET clock_offset = 0 WHERE id = $1")
+            .bind(app_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ---- users --------------------------------------------------------------
+
+    /// A user of the application, by authy id.
+    pub async fn user(&self, app_id: i64, user_id: i64) -> Result<Option<UserRow>, DbError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE app_id = $1 AND id = $2");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(app_id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(user_row).transpose()?)
+    }
+
+    /// Creates the user with this phone, or returns the existing one (WIRE.md
+    /// §3.1: users are matched on country code and cellphone). Returns whether
+    /// it was created. A new e-mail of an existing user is remembered.
+    pub async fn create_user(
+        &self,
+        app_id: i64,
+        country_code: u16,
+        cellphone: &str,
+        email: &str,
+        now: i64,
+    ) -> Result<(UserRow, bool), DbError> {
+        let sql = format!(
+            "INSERT INTO users (app_id, object_id, country_code, cellphone, email, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (app_id, country_code, cellphone) DO NOTHING RETURNING {USER_COLUMNS}"
+        );
+        let inserted = sqlx::query(AssertSqlSafe(sql))
+            .bind(app_id)
+            .bind(crate::crypto::object_id())
+            .bind(i64::from(country_code))
+            .bind(cellphone)
+            .bind(email)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(row) = inserted {
+            return Ok((user_row(&row)?, true));
+        }
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE app_id = $1 AND country_code = $2 AND cellphone = $3"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(app_id)
+            .bind(i64::from(country_code))
+            .bind(cellphone)
+            .fetch_one(&self.pool)
+            .await?;
+        let mut user = user_row(&row)?;
+        if user.email != email && !user.other_emails.iter().any(|e| e == email) {
+            user.other_emails.push(email.to_owned());
+            sqlx::query("UPDATE users SET other_emails = $1 WHERE id = $2")
+                .bind(serde_json::to_string(&user.other_emails).expect("strings serialise"))
+                .bind(user.id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok((user, false))
+    }
+
+    /// Changes the user's e-mail.
+    pub async fn set_user_email(&self, user_id: i64, email: &str) -> Result<(), DbError> {
+        sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
+            .bind(email)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Removes a user and everything of theirs. Returns whether it existed.
+    pub async fn delete_user(&self, app_id: i64, user_id: i64) -> Result<bool, DbError> {
+        let done = sqlx::query("DELETE FROM users WHERE app_id = $1 AND id = $2")
+            .bind(app_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Replaces the user's generic-authenticator secret (and forgets its last step).
+    pub async fn set_generic_seed(&self, user_id: i64, seed_enc: &str) -> Result<(), DbError> {
+        sqlx::query("UPDATE users SET generic_seed = $1, generic_last_step = NULL WHERE id = $2")
+            .bind(seed_enc)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Registers the user's Authy-app device.
+    pub async fn set_device(
+        &self,
+        user_id: i64,
+        device_id: i64,
+        os_type: &str,
+        seed_enc: &str,
+        now: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE users SET device_id = $1, device_os = $2, device_seed = $3, device_last_step = NULL, \
+             device_registered_at = $4 WHERE id = $5",
+        )
+        .bind(device_id)
+        .bind(os_type)
+        .bind(seed_enc)
+        .bind(now)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records `step` as the last accepted step of a TOTP secret, only if it is
+    /// later than the one stored. One conditional UPDATE, so of many concurrent
+    /// verifications of the same code exactly one wins (WIRE.md §8.5).
+    pub async fn accept_step(&self, user_id: i64, seed: Seed, step: i64) -> Result<bool, DbError> {
+        let column = match seed {
+            Seed::Generic => "generic_last_step",
+            Seed::Device => "device_last_step",
+        };
+        let sql = format!(
+            "UPDATE users SET {column} = $1, confirmed = 1 WHERE id = $2 AND ({column} IS NULL OR {column} < $1)"
+        );
+        let done = sqlx::query(AssertSqlSafe(sql))
+            .bind(step)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Marks the user as having verified a code.
+    pub async fn confirm_user(&self, user_id: i64) -> Result<(), DbError> {
+        sqlx::query("UPDATE users SET confirmed = 1 WHERE id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Users of the application now.
+    pub async fn user_count(&self, app_id: i64) -> Result<i64, DbError> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE app_id = $1")
+                .bind(app_id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Records an activity.
+    pub async fn insert_activity(
+        &self,
+        app_id: i64,
+        user_id: i64,
+        kind: &str,
+        data: &str,
+        user_ip: Option<&str>,
+        now: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query("INSERT INTO activities (app_id, user_id, type, data, user_ip, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(app_id)
+            .bind(user_id)
+            .bind(kind)
+            .bind(data)
+            .bind(user_ip.map(str::to_owned))
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // ---- SMS and voice codes ------------------------------------------------
+
+    /// The user's unexpired, unused code issued for `action`, to send again.
+    pub async fn pending_token(
+        &self,
+        user_id: i64,
+        action: &str,
+        now: i64,
+    ) -> Result<Option<TokenRow>, DbError> {
+        let row = sqlx::query(
+            "SELECT id, code, action, expires_at, used_at FROM tokens \
+             WHERE user_id = $1 AND action = $2 AND used_at IS NULL AND expires_at > $3 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(user_id)
+        .bind(action)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(token_row).transpose()?)
+    }
+
+    /// Stores a new code.
+    pub async fn insert_token(
+        &self,
+        app_id: i64,
+        user_id: i64,
+        code_enc: &str,
+        action: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query("INSERT INTO tokens (app_id, user_id, code, action, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(app_id)
+            .bind(user_id)
+            .bind(code_enc)
+            .bind(action)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The user's unexpired codes, used or not (a used one answers 60019).
+    pub async fn live_tokens(&self, user_id: i64, now: i64) -> Result<Vec<TokenRow>, DbError> {
+        let rows = sqlx::query("SELECT id, code, action, expires_at, used_at FROM tokens WHERE user_id = $1 AND expires_at > $2 ORDER BY id DESC")
+            .bind(user_id)
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(token_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Marks a code used, only if it was not: exactly one concurrent use wins.
+    pub async fn use_token(&self, token_id: i64, user_id: i64, now: i64) -> Result<bool, DbError> {
+        let done = sqlx::query("UPDATE tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+            .bind(now)
+            .bind(token_id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 1 {
+            self.confirm_user(user_id).await?;
+        }
+        Ok(done.rows_affected() == 1)
+    }
+
+    // ---- messages -----------------------------------------------------------
+
+    /// Adds a message to the outbox.
+    pub async fn insert_message(&self, app_id: i64, m: &MessageRow) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO messages (id, app_id, authy_id, country_code, phone, channel, kind, code, text, locale, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(m.id.clone())
+        .bind(app_id)
+        .bind(m.authy_id)
+        .bind(i64::from(m.country_code))
+        .bind(m.phone.clone())
+        .bind(m.channel.clone())
+        .bind(m.kind.clone())
+        .bind(m.code_enc.clone())
+        .bind(m.text_enc.clone())
+        .bind(m.locale.clone())
+        .bind(m.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The application's messages, newest first.
+    pub async fn messages(
+        &self,
+        app_id: i64,
+        f: &MessageFilter,
+    ) -> Result<Vec<MessageRow>, DbError> {
+        let rows = sqlx::query(
+            "SELECT id, authy_id, country_code, phone, channel, kind, code, text, locale, created_at FROM messages \
+             WHERE app_id = $1 AND ($2 IS NULL OR authy_id = $2) AND ($3 IS NULL OR phone = $3) \
+             AND ($4 IS NULL OR country_code = $4) AND ($5 IS NULL OR channel = $5) ORDER BY seq DESC LIMIT $6",
+        )
+        .bind(app_id)
+        .bind(f.authy_id)
+        .bind(f.phone.clone())
+        .bind(f.country_code)
+        .bind(f.channel.clone())
+        .bind(f.limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(message_row).collect::<Result<_, _>>()?)
+    }
+
+    // ---- counters -----------------------------------------------------------
+
+    /// Adds one to a monthly counter.
+    pub async fn count(
+        &self,
+        app_id: i64,
+        (year, month): (i32, u8),
+        counter: Counter,
+    ) -> Result<(), DbError> {
+        let column = counter.column();
+        let sql = format!(
+            "INSERT INTO counters (app_id, year, month, {column}) VALUES ($1, $2, $3, 1) \
+             ON CONFLICT (app_id, year, month) DO UPDATE SET {column} = counters.{column} + 1"
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(app_id)
+            .bind(i64::from(year))
+            .bind(i64::from(month))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Every month with counters.
+    pub async fn counters(&self, app_id: i64) -> Result<Vec<CounterRow>, DbError> {
+        let rows = sqlx::query(
+            "SELECT year, month, sms_count, calls_count, users_count, auths_count, api_calls_count FROM counters WHERE app_id = $1",
+        )
+        .bind(app_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CounterRow {
+                    year: r.try_get("year")?,
+                    month: r.try_get("month")?,
+                    sms_count: r.try_get("sms_count")?,
+                    calls_count: r.try_get("calls_count")?,
+                    users_count: r.try_get("users_count")?,
+                    auths_count: r.try_get("auths_count")?,
+                    api_calls_count: r.try_get("api_calls_count")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(DbError::from)
+    }
+}
