@@ -26,11 +26,18 @@ pub enum DbError {
 }
 
 /// Embedded migrations, applied in order once each.
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../migrations/sqlite/0001_initial.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        2,
+        "onetouch_verifications",
+        include_str!("../migrations/sqlite/0002_onetouch_verifications.sql"),
+    ),
+];
 
 /// The store.
 #[derive(Clone, Debug)]
@@ -54,7 +61,28 @@ pub struct AppRow {
     pub reject_get_body: bool,
     pub token_length: u32,
     pub onetouch_callback_url: Option<String>,
+    pub onetouch_callback_method: String,
+    pub custom_codes_enabled: bool,
     pub clock_offset: i64,
+}
+
+impl AppRow {
+    /// The settings `PUT /sandbox/app` may change, as they are now.
+    pub fn settings(&self) -> AppSettings {
+        AppSettings {
+            name: self.name.clone(),
+            sms_enabled: self.sms_enabled,
+            phone_calls_enabled: self.phone_calls_enabled,
+            onetouch_enabled: self.onetouch_enabled,
+            generic_tokens_enabled: self.generic_tokens_enabled,
+            legacy_unforced_verify: self.legacy_unforced_verify,
+            reject_get_body: self.reject_get_body,
+            token_length: self.token_length,
+            onetouch_callback_url: self.onetouch_callback_url.clone(),
+            onetouch_callback_method: self.onetouch_callback_method.clone(),
+            custom_codes_enabled: self.custom_codes_enabled,
+        }
+    }
 }
 
 /// The settings `PUT /sandbox/app` may change.
@@ -69,6 +97,8 @@ pub struct AppSettings {
     pub reject_get_body: bool,
     pub token_length: u32,
     pub onetouch_callback_url: Option<String>,
+    pub onetouch_callback_method: String,
+    pub custom_codes_enabled: bool,
 }
 
 /// A user.
@@ -145,6 +175,65 @@ pub struct CounterRow {
     pub api_calls_count: i64,
 }
 
+/// A OneTouch approval request.
+#[derive(Clone, Debug)]
+pub struct ApprovalRow {
+    pub uuid: String,
+    pub object_id: String,
+    pub user_id: i64,
+    pub message: String,
+    /// JSON object text, or `None` when no details were given.
+    pub details: Option<String>,
+    pub hidden_details: Option<String>,
+    /// JSON array text.
+    pub logos: Option<String>,
+    pub seconds_to_expire: i64,
+    pub status: String,
+    pub notified: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub processed_at: Option<i64>,
+}
+
+/// A queued or sent callback.
+#[derive(Clone, Debug)]
+pub struct CallbackRow {
+    pub id: String,
+    pub app_id: i64,
+    pub request_uuid: String,
+    pub url: String,
+    pub method: String,
+    pub body: String,
+    pub status: String,
+    pub attempts: i64,
+    pub response_status: Option<i64>,
+    pub nonce: Option<String>,
+    pub signature: Option<String>,
+    pub created_at: i64,
+}
+
+/// The outcome of one delivery attempt.
+#[derive(Clone, Debug)]
+pub struct Attempt {
+    pub status: &'static str,
+    pub response_status: Option<i64>,
+    pub nonce: String,
+    pub signature: String,
+    pub next_attempt_at: i64,
+}
+
+/// A phone verification.
+#[derive(Clone, Debug)]
+pub struct VerificationRow {
+    pub id: i64,
+    pub uuid: String,
+    pub code_enc: String,
+    pub status: String,
+    pub failed_checks: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
 /// Which monthly counter to increment.
 #[derive(Clone, Copy, Debug)]
 pub enum Counter {
@@ -195,6 +284,8 @@ fn app_row(row: &AnyRow) -> Result<AppRow, sqlx::Error> {
         reject_get_body: flag(row, "reject_get_body")?,
         token_length: row.try_get::<i64, _>("token_length")? as u32,
         onetouch_callback_url: row.try_get("onetouch_callback_url")?,
+        onetouch_callback_method: row.try_get("onetouch_callback_method")?,
+        custom_codes_enabled: flag(row, "custom_codes_enabled")?,
         clock_offset: row.try_get("clock_offset")?,
     })
 }
@@ -258,8 +349,61 @@ fn message_row(row: &AnyRow) -> Result<MessageRow, sqlx::Error> {
     })
 }
 
+fn approval_row(row: &AnyRow) -> Result<ApprovalRow, sqlx::Error> {
+    Ok(ApprovalRow {
+        uuid: row.try_get("uuid")?,
+        object_id: row.try_get("object_id")?,
+        user_id: row.try_get("user_id")?,
+        message: row.try_get("message")?,
+        details: row.try_get("details")?,
+        hidden_details: row.try_get("hidden_details")?,
+        logos: row.try_get("logos")?,
+        seconds_to_expire: row.try_get("seconds_to_expire")?,
+        status: row.try_get("status")?,
+        notified: flag(row, "notified")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        processed_at: row.try_get("processed_at")?,
+    })
+}
+
+fn callback_row(row: &AnyRow) -> Result<CallbackRow, sqlx::Error> {
+    Ok(CallbackRow {
+        id: row.try_get("id")?,
+        app_id: row.try_get("app_id")?,
+        request_uuid: row.try_get("request_uuid")?,
+        url: row.try_get("url")?,
+        method: row.try_get("method")?,
+        body: row.try_get("body")?,
+        status: row.try_get("status")?,
+        attempts: row.try_get("attempts")?,
+        response_status: row.try_get("response_status")?,
+        nonce: row.try_get("nonce")?,
+        signature: row.try_get("signature")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn verification_row(row: &AnyRow) -> Result<VerificationRow, sqlx::Error> {
+    Ok(VerificationRow {
+        id: row.try_get("id")?,
+        uuid: row.try_get("uuid")?,
+        code_enc: row.try_get("code")?,
+        status: row.try_get("status")?,
+        failed_checks: row.try_get("failed_checks")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+    })
+}
+
+const APPROVAL_COLUMNS: &str = "uuid, object_id, user_id, message, details, hidden_details, logos, seconds_to_expire, status, \
+     notified, created_at, updated_at, processed_at";
+const CALLBACK_COLUMNS: &str = "id, app_id, request_uuid, url, method, body, status, attempts, response_status, nonce, signature, created_at";
+const VERIFICATION_COLUMNS: &str = "id, uuid, code, status, failed_checks, created_at, expires_at";
+
 const APP_COLUMNS: &str = "id, object_id, name, key_enc, plan, sms_enabled, phone_calls_enabled, onetouch_enabled, \
-     generic_tokens_enabled, legacy_unforced_verify, reject_get_body, token_length, onetouch_callback_url, clock_offset";
+     generic_tokens_enabled, legacy_unforced_verify, reject_get_body, token_length, onetouch_callback_url, \
+     onetouch_callback_method, custom_codes_enabled, clock_offset";
 const USER_COLUMNS: &str = "id, app_id, object_id, country_code, cellphone, email, other_emails, confirmed, generic_seed, \
      generic_last_step, device_id, device_os, device_seed, device_last_step, device_registered_at, created_at";
 
@@ -350,6 +494,16 @@ impl Db {
         Ok(row.as_ref().map(app_row).transpose()?)
     }
 
+    /// An application by id.
+    pub async fn app(&self, app_id: i64) -> Result<Option<AppRow>, DbError> {
+        let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(app_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(app_row).transpose()?)
+    }
+
     /// How many applications exist.
     pub async fn app_count(&self) -> Result<i64, DbError> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM apps")
@@ -387,7 +541,7 @@ impl Db {
         sqlx::query(
             "UPDATE apps SET name = $1, sms_enabled = $2, phone_calls_enabled = $3, onetouch_enabled = $4, \
              generic_tokens_enabled = $5, legacy_unforced_verify = $6, reject_get_body = $7, token_length = $8, \
-             onetouch_callback_url = $9 WHERE id = $10",
+             onetouch_callback_url = $9, onetouch_callback_method = $10, custom_codes_enabled = $11 WHERE id = $12",
         )
         .bind(s.name.clone())
         .bind(i64::from(s.sms_enabled))
@@ -398,6 +552,8 @@ impl Db {
         .bind(i64::from(s.reject_get_body))
         .bind(i64::from(s.token_length))
         .bind(s.onetouch_callback_url.clone())
+        .bind(s.onetouch_callback_method.clone())
+        .bind(i64::from(s.custom_codes_enabled))
         .bind(app_id)
         .execute(&self.pool)
         .await?;
@@ -417,7 +573,16 @@ impl Db {
     /// Deletes everything of an application but the application itself, in one transaction.
     pub async fn reset_app(&self, app_id: i64) -> Result<(), DbError> {
         let mut tx = self.pool.begin().await?;
-        for table in ["tokens", "activities", "messages", "counters", "users"] {
+        for table in [
+            "callbacks",
+            "approval_requests",
+            "verifications",
+            "tokens",
+            "activities",
+            "messages",
+            "counters",
+            "users",
+        ] {
             sqlx::query(AssertSqlSafe(format!(
                 "DELETE FROM {table} WHERE app_id = $1"
             )))
@@ -719,6 +884,236 @@ impl Db {
         Ok(rows.iter().map(message_row).collect::<Result<_, _>>()?)
     }
 
+    // ---- OneTouch -----------------------------------------------------------
+
+    /// Stores a new, pending approval request.
+    pub async fn insert_approval(&self, app_id: i64, r: &ApprovalRow) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO approval_requests (uuid, object_id, app_id, user_id, message, details, hidden_details, logos, \
+             seconds_to_expire, status, notified, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(r.uuid.clone())
+        .bind(r.object_id.clone())
+        .bind(app_id)
+        .bind(r.user_id)
+        .bind(r.message.clone())
+        .bind(r.details.clone())
+        .bind(r.hidden_details.clone())
+        .bind(r.logos.clone())
+        .bind(r.seconds_to_expire)
+        .bind(r.status.clone())
+        .bind(i64::from(r.notified))
+        .bind(r.created_at)
+        .bind(r.updated_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// An approval request of this application, by uuid.
+    pub async fn approval(&self, app_id: i64, uuid: &str) -> Result<Option<ApprovalRow>, DbError> {
+        let sql = format!(
+            "SELECT {APPROVAL_COLUMNS} FROM approval_requests WHERE app_id = $1 AND uuid = $2"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(app_id)
+            .bind(uuid)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(approval_row).transpose()?)
+    }
+
+    /// Moves a pending request to `status` (expired, approved, denied), only if it is
+    /// still pending; for approved and denied also queues `callback` in the same
+    /// transaction, so a decision and its callback are durable together.
+    pub async fn decide_approval(
+        &self,
+        app_id: i64,
+        uuid: &str,
+        status: &str,
+        now: i64,
+        callback: Option<&CallbackRow>,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE approval_requests SET status = $1, updated_at = $2, processed_at = $2 \
+             WHERE app_id = $3 AND uuid = $4 AND status = 'pending'",
+        )
+        .bind(status)
+        .bind(now)
+        .bind(app_id)
+        .bind(uuid)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        if let Some(cb) = callback {
+            sqlx::query(
+                "INSERT INTO callbacks (id, app_id, request_uuid, url, method, body, status, attempts, next_attempt_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+            )
+            .bind(cb.id.clone())
+            .bind(app_id)
+            .bind(cb.request_uuid.clone())
+            .bind(cb.url.clone())
+            .bind(cb.method.clone())
+            .bind(cb.body.clone())
+            .bind(cb.created_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Callbacks due for an attempt at `now` (server time), oldest first.
+    pub async fn due_callbacks(&self, now: i64, limit: i64) -> Result<Vec<CallbackRow>, DbError> {
+        let sql = format!(
+            "SELECT {CALLBACK_COLUMNS} FROM callbacks WHERE status IN ('pending', 'retrying') AND next_attempt_at <= $1 ORDER BY seq LIMIT $2"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(callback_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Records one delivery attempt.
+    pub async fn record_attempt(&self, id: &str, a: &Attempt) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE callbacks SET status = $1, attempts = attempts + 1, response_status = $2, nonce = $3, signature = $4, \
+             next_attempt_at = $5 WHERE id = $6",
+        )
+        .bind(a.status)
+        .bind(a.response_status)
+        .bind(a.nonce.clone())
+        .bind(a.signature.clone())
+        .bind(a.next_attempt_at)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The application's callbacks, newest first.
+    pub async fn callbacks(&self, app_id: i64, limit: i64) -> Result<Vec<CallbackRow>, DbError> {
+        let sql = format!(
+            "SELECT {CALLBACK_COLUMNS} FROM callbacks WHERE app_id = $1 ORDER BY seq DESC LIMIT $2"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(app_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(callback_row).collect::<Result<_, _>>()?)
+    }
+
+    /// The application's stored (encrypted) API key, to sign its callbacks.
+    pub async fn app_key(&self, app_id: i64) -> Result<Option<String>, DbError> {
+        Ok(sqlx::query_scalar("SELECT key_enc FROM apps WHERE id = $1")
+            .bind(app_id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    // ---- phone verifications ------------------------------------------------
+
+    /// The latest verification of a phone.
+    pub async fn latest_verification(
+        &self,
+        app_id: i64,
+        country_code: u16,
+        phone: &str,
+    ) -> Result<Option<VerificationRow>, DbError> {
+        let sql = format!(
+            "SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE app_id = $1 AND country_code = $2 AND phone = $3 ORDER BY id DESC LIMIT 1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(app_id)
+            .bind(i64::from(country_code))
+            .bind(phone)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(verification_row).transpose()?)
+    }
+
+    /// A verification of this application, by uuid.
+    pub async fn verification_by_uuid(
+        &self,
+        app_id: i64,
+        uuid: &str,
+    ) -> Result<Option<(u16, String, VerificationRow)>, DbError> {
+        let sql = format!(
+            "SELECT {VERIFICATION_COLUMNS}, country_code, phone FROM verifications WHERE app_id = $1 AND uuid = $2"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(app_id)
+            .bind(uuid)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(r) => Ok(Some((
+                r.try_get::<i64, _>("country_code")? as u16,
+                r.try_get("phone")?,
+                verification_row(&r)?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// Stores a new pending verification.
+    pub async fn insert_verification(
+        &self,
+        app_id: i64,
+        country_code: u16,
+        phone: &str,
+        uuid: &str,
+        code_enc: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO verifications (uuid, app_id, country_code, phone, code, status, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
+        )
+        .bind(uuid)
+        .bind(app_id)
+        .bind(i64::from(country_code))
+        .bind(phone)
+        .bind(code_enc)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks a pending verification verified, only if still pending.
+    pub async fn complete_verification(&self, id: i64, now: i64) -> Result<bool, DbError> {
+        let done = sqlx::query("UPDATE verifications SET status = 'verified', verified_at = $1 WHERE id = $2 AND status = 'pending'")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Counts a wrong check; at `limit` failures the verification is locked.
+    /// Returns the failures counted so far.
+    pub async fn fail_verification(&self, id: i64, limit: i64) -> Result<i64, DbError> {
+        let failed: i64 = sqlx::query_scalar(
+            "UPDATE verifications SET failed_checks = failed_checks + 1, \
+             status = CASE WHEN failed_checks + 1 >= $1 THEN 'locked' ELSE status END WHERE id = $2 RETURNING failed_checks",
+        )
+        .bind(limit)
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(failed)
+    }
+
     // ---- counters -----------------------------------------------------------
 
     /// Adds one to a monthly counter.
@@ -764,5 +1159,46 @@ impl Db {
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(DbError::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_migration_file_is_embedded_in_order() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        files.sort();
+        let embedded: Vec<String> = SQLITE_MIGRATIONS
+            .iter()
+            .map(|(v, name, _)| format!("{v:04}_{name}.sql"))
+            .collect();
+        assert_eq!(files, embedded);
+        assert!(SQLITE_MIGRATIONS.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[tokio::test]
+    async fn migrations_apply_once_and_reset_clears_every_table() {
+        let db = Db::connect("sqlite::memory:").await.unwrap();
+        db.migrate().await.unwrap();
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%app_id BIGINT%'",
+        )
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+        let source = include_str!("db.rs");
+        let reset = &source[source.find("pub async fn reset_app").unwrap()..];
+        for table in tables {
+            assert!(
+                reset[..600].contains(&format!("\"{table}\"")),
+                "reset_app forgets {table}"
+            );
+        }
     }
 }

@@ -7,6 +7,7 @@
 //! - [`params`]: how requests are authenticated and decoded; [`error`]: how errors answer.
 //! - [`db`]: all SQL; [`crypto`], [`otp`], [`clock`], [`phone`], [`texts`], [`qr`]: the parts.
 
+pub mod callbacks;
 pub mod clock;
 pub mod crypto;
 pub mod db;

@@ -10,14 +10,15 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use crate::clock::rfc3339;
-use crate::db::{AppRow, AppSettings, MessageFilter};
+use crate::clock::{Clock as _, rfc3339};
+use crate::db::{AppRow, CallbackRow, MessageFilter};
 use crate::error::{AppError, ok};
 use crate::otp::{self, TotpParams};
 use crate::params::Api;
 use crate::routes::load_user;
+use crate::routes::onetouch::{approval_json, load_approval};
 use crate::state::AppState;
-use crate::{crypto, phone};
+use crate::{callbacks, crypto, phone};
 
 /// The `/sandbox` routes.
 pub fn router() -> Router<AppState> {
@@ -28,6 +29,15 @@ pub fn router() -> Router<AppState> {
         .route("/sandbox/app", get(app_settings).put(update_app_settings))
         .route("/sandbox/clock", get(clock).post(advance_clock))
         .route("/sandbox/reset", post(reset))
+        .route(
+            "/sandbox/approval_requests/{uuid}/approve",
+            post(|s, p, api| decide(s, p, api, "approved")),
+        )
+        .route(
+            "/sandbox/approval_requests/{uuid}/deny",
+            post(|s, p, api| decide(s, p, api, "denied")),
+        )
+        .route("/sandbox/callbacks", get(callbacks))
 }
 
 /// `GET /sandbox/messages`: everything sent, newest first, with its code.
@@ -162,6 +172,8 @@ fn settings_json(app: &AppRow) -> Value {
         "legacy_unforced_verify": app.legacy_unforced_verify,
         "reject_get_body": app.reject_get_body,
         "token_length": app.token_length,
+        "onetouch_callback_method": app.onetouch_callback_method,
+        "custom_codes_enabled": app.custom_codes_enabled,
     })
 }
 
@@ -170,33 +182,43 @@ async fn app_settings(Api { app, .. }: Api) -> Result<Response, AppError> {
     Ok(ok(json!({"app": settings_json(&app), "success": true})))
 }
 
-/// `PUT /sandbox/app`: changes only the settings given.
+/// `PUT /sandbox/app`: changes only the settings given; a refused value changes nothing.
 async fn update_app_settings(
     State(state): State<AppState>,
     Api { app, params }: Api,
 ) -> Result<Response, AppError> {
-    let flag = |name: &str, current: bool| match params.get(&[name]) {
-        None => Ok(current),
-        Some(_) => params
-            .bool(&[name])
-            .ok_or_else(|| AppError::invalid_parameter(name, "must be true or false")),
+    let mut s = app.settings();
+    let flag = |name: &str, current: &mut bool| -> Result<(), AppError> {
+        if params.get(&[name]).is_some() {
+            *current = params
+                .bool(&[name])
+                .ok_or_else(|| AppError::invalid_parameter(name, "must be true or false"))?;
+        }
+        Ok(())
     };
-    let token_length = match params.int(&["token_length"])? {
-        None => app.token_length,
-        Some(n @ 6..=8) => n as u32,
+    flag("sms_enabled", &mut s.sms_enabled)?;
+    flag("phone_calls_enabled", &mut s.phone_calls_enabled)?;
+    flag("onetouch_enabled", &mut s.onetouch_enabled)?;
+    flag("generic_tokens_enabled", &mut s.generic_tokens_enabled)?;
+    flag("legacy_unforced_verify", &mut s.legacy_unforced_verify)?;
+    flag("reject_get_body", &mut s.reject_get_body)?;
+    flag("custom_codes_enabled", &mut s.custom_codes_enabled)?;
+    match params.int(&["token_length"])? {
+        None => {}
+        Some(n @ 6..=8) => s.token_length = n as u32,
         Some(n) => {
             return Err(AppError::invalid_parameter(
                 "token_length",
                 format!("'{n}' is not a valid value (6 to 8)"),
             ));
         }
-    };
-    let callback = match params.0.get("onetouch_callback_url") {
-        None => app.onetouch_callback_url.clone(),
-        Some(Value::Null) => None,
-        Some(Value::String(url)) if url.is_empty() => None,
+    }
+    match params.0.get("onetouch_callback_url") {
+        None => {}
+        Some(Value::Null) => s.onetouch_callback_url = None,
+        Some(Value::String(url)) if url.is_empty() => s.onetouch_callback_url = None,
         Some(Value::String(url)) if url.starts_with("http://") || url.starts_with("https://") => {
-            Some(url.clone())
+            s.onetouch_callback_url = Some(url.clone())
         }
         Some(other) => {
             return Err(AppError::invalid_parameter(
@@ -204,42 +226,125 @@ async fn update_app_settings(
                 format!("'{other}' is not an http or https URL"),
             ));
         }
-    };
-    let name = match params.string(&["name"])? {
-        Some(name) if name.chars().count() <= 100 => name,
+    }
+    match params
+        .string(&["onetouch_callback_method"])?
+        .map(|m| m.to_ascii_uppercase())
+    {
+        None => {}
+        Some(m) if m == "POST" || m == "GET" => s.onetouch_callback_method = m,
+        Some(m) => {
+            return Err(AppError::invalid_parameter(
+                "onetouch_callback_method",
+                format!("'{m}' is not a valid value (POST or GET)"),
+            ));
+        }
+    }
+    match params.string(&["name"])? {
+        None => {}
+        Some(name) if name.chars().count() <= 100 => s.name = name,
         Some(_) => {
             return Err(AppError::invalid_parameter(
                 "name",
                 "is longer than 100 characters",
             ));
         }
-        None => app.name.clone(),
-    };
-    let settings = AppSettings {
-        name,
-        sms_enabled: flag("sms_enabled", app.sms_enabled)?,
-        phone_calls_enabled: flag("phone_calls_enabled", app.phone_calls_enabled)?,
-        onetouch_enabled: flag("onetouch_enabled", app.onetouch_enabled)?,
-        generic_tokens_enabled: flag("generic_tokens_enabled", app.generic_tokens_enabled)?,
-        legacy_unforced_verify: flag("legacy_unforced_verify", app.legacy_unforced_verify)?,
-        reject_get_body: flag("reject_get_body", app.reject_get_body)?,
-        token_length,
-        onetouch_callback_url: callback,
-    };
-    state.db.update_app(app.id, &settings).await?;
-    let updated = AppRow {
-        name: settings.name,
-        sms_enabled: settings.sms_enabled,
-        phone_calls_enabled: settings.phone_calls_enabled,
-        onetouch_enabled: settings.onetouch_enabled,
-        generic_tokens_enabled: settings.generic_tokens_enabled,
-        legacy_unforced_verify: settings.legacy_unforced_verify,
-        reject_get_body: settings.reject_get_body,
-        token_length: settings.token_length,
-        onetouch_callback_url: settings.onetouch_callback_url,
-        ..app
-    };
+    }
+    state.db.update_app(app.id, &s).await?;
+    let updated = state
+        .db
+        .app(app.id)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::InvalidApiKey))?;
     Ok(ok(json!({"app": settings_json(&updated), "success": true})))
+}
+
+/// The user pressed Approve or Deny: the request leaves `pending` and, if the
+/// application has a callback URL, a signed callback is queued with the decision.
+async fn decide(
+    State(state): State<AppState>,
+    Path(uuid): Path<String>,
+    Api { app, params }: Api,
+    status: &'static str,
+) -> Result<Response, AppError> {
+    let request = load_approval(&state, &app, &uuid).await?;
+    let not_pending = |now: &str| {
+        AppError::with_message(
+            ErrorCode::ApprovalRequestNotPending,
+            format!("Approval request is not pending: it is {now}"),
+        )
+    };
+    if request.status != "pending" {
+        return Err(not_pending(&request.status));
+    }
+    let device_details = params
+        .object(&["device_details"])
+        .cloned()
+        .unwrap_or_default();
+    let user = state
+        .db
+        .user(app.id, request.user_id)
+        .await?
+        .ok_or_else(AppError::user_not_found)?;
+    let now = state.now(&app);
+    let callback = app.onetouch_callback_url.as_ref().map(|url| CallbackRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        app_id: app.id,
+        request_uuid: request.uuid.clone(),
+        url: url.clone(),
+        method: app.onetouch_callback_method.clone(),
+        body: callbacks::payload(&app, &user, &request, status, device_details, now).to_string(),
+        status: "pending".into(),
+        attempts: 0,
+        response_status: None,
+        nonce: None,
+        signature: None,
+        created_at: crate::clock::SystemClock.now_unix(),
+    });
+    // Only one decision wins, even when two arrive at once.
+    if !state
+        .db
+        .decide_approval(app.id, &uuid, status, now, callback.as_ref())
+        .await?
+    {
+        let current = load_approval(&state, &app, &uuid).await?;
+        return Err(not_pending(&current.status));
+    }
+    state.callbacks.notify_one();
+    let decided = load_approval(&state, &app, &uuid).await?;
+    Ok(ok(
+        json!({"approval_request": approval_json(&state, &app, &decided).await?, "success": true}),
+    ))
+}
+
+/// `GET /sandbox/callbacks`: every callback queued, newest first, with its last attempt.
+async fn callbacks(
+    State(state): State<AppState>,
+    Api { app, params }: Api,
+) -> Result<Response, AppError> {
+    let limit = params.int(&["limit"])?.unwrap_or(50).clamp(1, 1000);
+    let list: Vec<Value> = state
+        .db
+        .callbacks(app.id, limit)
+        .await?
+        .into_iter()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "approval_request_uuid": c.request_uuid,
+                "url": c.url,
+                "method": c.method,
+                "status": c.status,
+                "attempts": c.attempts,
+                "response_status": c.response_status,
+                "nonce": c.nonce,
+                "signature": c.signature,
+                "body": serde_json::from_str::<Value>(&c.body).unwrap_or(Value::Null),
+                "created_at": rfc3339(c.created_at),
+            })
+        })
+        .collect();
+    Ok(ok(json!({"callbacks": list, "success": true})))
 }
 
 fn clock_json(state: &AppState, offset: i64) -> Value {

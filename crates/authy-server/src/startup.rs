@@ -14,6 +14,7 @@ use axum::extract::Request;
 use tokio::net::TcpListener;
 use tower::Layer as _;
 
+use crate::callbacks::{CallbackSettings, run_worker};
 use crate::clock::Clock;
 use crate::crypto::{Crypto, key_hash, random_alphanumeric};
 use crate::db::{Db, DbError};
@@ -37,6 +38,8 @@ pub struct Config {
     pub onetouch_callback_url: Option<String>,
     /// Key that encrypts secrets at rest; generated next to the database if absent.
     pub secret_key: Option<String>,
+    /// Timeout and retries of OneTouch callbacks.
+    pub callbacks: CallbackSettings,
 }
 
 impl Default for Config {
@@ -49,6 +52,7 @@ impl Default for Config {
             mode: Mode::Sandbox,
             onetouch_callback_url: None,
             secret_key: None,
+            callbacks: CallbackSettings::default(),
         }
     }
 }
@@ -83,6 +87,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     created_api_key: Option<String>,
+    callbacks: CallbackSettings,
 }
 
 impl Application {
@@ -142,12 +147,14 @@ impl Application {
             crypto,
             clock,
             mode: config.mode,
+            callbacks: Arc::new(tokio::sync::Notify::new()),
         };
         let created_api_key = ensure_apps(&state, &config).await?;
         Ok(Application {
             listener,
             state,
             created_api_key,
+            callbacks: config.callbacks,
         })
     }
 
@@ -169,11 +176,17 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes; requests in flight finish first.
+    /// Queued callbacks are delivered meanwhile, and after a restart.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let db = self.state.db.clone();
+        let worker = tokio::spawn(run_worker(
+            self.state.clone(),
+            self.state.callbacks.clone(),
+            self.callbacks,
+        ));
         let app = tower::util::MapRequestLayer::new(normalize_path).layer(router(self.state));
         let result = axum::serve(
             self.listener,
@@ -181,6 +194,8 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await;
+        // An attempt cut short here is still queued: it is sent again after a restart.
+        worker.abort();
         db.close().await;
         result
     }

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use tokio::sync::Notify;
+
 use crate::clock::Clock;
 use crate::crypto::Crypto;
 use crate::db::{AppRow, Counter, Db};
@@ -23,6 +25,8 @@ pub struct AppState {
     pub crypto: Crypto,
     pub clock: Arc<dyn Clock>,
     pub mode: Mode,
+    /// Wakes the callback worker when a callback is queued.
+    pub callbacks: Arc<Notify>,
 }
 
 impl AppState {

@@ -80,7 +80,8 @@ pub trait Response: DeserializeOwned {
     }
 }
 
-/// Implements [`Response`] for structs with a `raw: Value` field marked `#[serde(skip)]`.
+/// Implements [`Response`] for structs with a `raw: Value` field marked
+/// `#[serde(skip)]`, and gives them an inherent `raw()` (no trait import needed).
 macro_rules! impl_response {
     ($($ty:ty),* $(,)?) => {$(
         impl $crate::endpoint::Response for $ty {
@@ -91,9 +92,23 @@ macro_rules! impl_response {
                 self.raw = raw;
             }
         }
+        $crate::endpoint::raw_accessor!($ty);
     )*};
 }
 pub(crate) use impl_response;
+
+/// The inherent `raw()` of an answer type.
+macro_rules! raw_accessor {
+    ($ty:ty) => {
+        impl $ty {
+            /// The whole JSON body as received, including fields this crate does not model.
+            pub fn raw(&self) -> &serde_json::Value {
+                &self.raw
+            }
+        }
+    };
+}
+pub(crate) use raw_accessor;
 
 /// Reads an answer: `Ok` only for a 2xx status with a truthy `success`.
 ///

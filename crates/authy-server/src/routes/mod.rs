@@ -1,6 +1,7 @@
 //! The Authy API, one module per resource (the client's names).
 
 pub mod app;
+pub mod onetouch;
 pub mod tokens;
 pub mod users;
 
@@ -48,6 +49,14 @@ pub fn router(state: AppState) -> Router {
         .route("/protected/json/verify/{token}/{id}", get(tokens::verify))
         .route("/protected/json/app/details", get(app::details))
         .route("/protected/json/app/stats", get(app::stats))
+        .route(
+            "/onetouch/json/users/{id}/approval_requests",
+            post(onetouch::create),
+        )
+        .route(
+            "/onetouch/json/approval_requests/{uuid}",
+            get(onetouch::status),
+        )
         .route("/protected/xml/{*rest}", any(xml_format))
         .route("/onetouch/xml/{*rest}", any(xml_format))
         .route("/health", get(health));

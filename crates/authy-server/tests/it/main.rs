@@ -3,6 +3,8 @@
 //! clock, and drives it with the `authy` client, with raw HTTP for encodings
 //! and errors, and with the official Python client.
 
+mod node;
+mod onetouch;
 mod python;
 mod sandbox;
 mod support;

@@ -268,6 +268,7 @@ async fn production_mode_serves_no_sandbox_api() {
         crypto: Crypto::new("a secret key for this test"),
         clock: Arc::new(FakeClock::at(0)),
         mode,
+        callbacks: Default::default(),
     };
     for (mode, status) in [
         (Mode::Production, StatusCode::UNAUTHORIZED),

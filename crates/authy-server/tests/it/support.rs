@@ -36,15 +36,21 @@ impl Raw {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// As [`spawn_app`], after `adjust` has changed the configuration.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let clock = FakeClock::at(START);
     let key = "test-key-0123456789abcdefABCDEF0".to_owned();
     let other_key = "other-key-0123456789abcdefABCDEF".to_owned();
-    let config = Config {
+    let mut config = Config {
         listen: "127.0.0.1:0".into(),
         database_url: "sqlite::memory:".into(),
         api_keys: vec![key.clone(), other_key.clone()],
         ..Config::default()
     };
+    adjust(&mut config);
     let app = Application::build(config, Arc::new(clock.clone()))
         .await
         .expect("server starts");
@@ -179,5 +185,79 @@ impl TestApp {
     /// Moves the server's clock (not the application's sandbox offset).
     pub fn advance(&self, seconds: i64) {
         self.clock.advance(seconds);
+    }
+}
+
+/// One request received by a [`Receiver`].
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub method: String,
+    /// Path and query, as requested.
+    pub uri: String,
+    pub signature: Option<String>,
+    pub nonce: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// A callback receiver on loopback that records every request and answers
+/// with the next status of `answers` (the last one repeats).
+pub struct Receiver {
+    pub url: String,
+    pub received: Arc<std::sync::Mutex<Vec<Received>>>,
+}
+
+impl Receiver {
+    pub async fn start(answers: Vec<u16>) -> Receiver {
+        let received: Arc<std::sync::Mutex<Vec<Received>>> = Arc::default();
+        let log = received.clone();
+        let handler = move |req: axum::extract::Request| {
+            let log = log.clone();
+            let answers = answers.clone();
+            async move {
+                let (parts, body) = req.into_parts();
+                let header = |name: &str| {
+                    parts
+                        .headers
+                        .get(name)
+                        .map(|v| v.to_str().unwrap().to_owned())
+                };
+                let body = axum::body::to_bytes(body, 1 << 20).await.unwrap().to_vec();
+                let mut log = log.lock().unwrap();
+                log.push(Received {
+                    method: parts.method.to_string(),
+                    uri: parts.uri.to_string(),
+                    signature: header("x-authy-signature"),
+                    nonce: header("x-authy-signature-nonce"),
+                    body,
+                });
+                let status = answers
+                    .get(log.len() - 1)
+                    .or(answers.last())
+                    .copied()
+                    .unwrap_or(200);
+                axum::http::StatusCode::from_u16(status).unwrap()
+            }
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/authy/callback", listener.local_addr().unwrap());
+        tokio::spawn(
+            async move { axum::serve(listener, axum::Router::new().fallback(handler)).await },
+        );
+        Receiver { url, received }
+    }
+
+    /// Waits until `n` requests arrived (at most 20 s), and returns them.
+    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
+        for _ in 0..400 {
+            let got = self.received.lock().unwrap().clone();
+            if got.len() >= n {
+                return got;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!(
+            "fewer than {n} callbacks arrived: {:?}",
+            self.received.lock().unwrap()
+        );
     }
 }

@@ -412,6 +412,7 @@ pub struct VerifiedDevice {
 }
 
 impl_response!(TokenRequest);
+crate::endpoint::raw_accessor!(Verification);
 
 #[cfg(test)]
 mod tests {
