@@ -59,6 +59,7 @@ pub async fn run(args: ServeArgs) -> ExitCode {
         },
         onetouch_callback_url: args.onetouch_callback_url,
         secret_key: args.secret_key,
+        ..Config::default()
     };
     let app_name = config.app_name.clone();
     let app = match Application::build(config, Arc::new(authy_server::clock::SystemClock)).await {

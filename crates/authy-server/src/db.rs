@@ -1063,28 +1063,25 @@ impl Db {
         }
     }
 
-    /// Stores a new pending verification.
+    /// Stores a new pending verification (`id`, `status` and `failed_checks` of `v` are ignored).
     pub async fn insert_verification(
         &self,
         app_id: i64,
         country_code: u16,
         phone: &str,
-        uuid: &str,
-        code_enc: &str,
-        now: i64,
-        expires_at: i64,
+        v: &VerificationRow,
     ) -> Result<(), DbError> {
         sqlx::query(
             "INSERT INTO verifications (uuid, app_id, country_code, phone, code, status, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
         )
-        .bind(uuid)
+        .bind(v.uuid.clone())
         .bind(app_id)
         .bind(i64::from(country_code))
         .bind(phone)
-        .bind(code_enc)
-        .bind(now)
-        .bind(expires_at)
+        .bind(v.code_enc.clone())
+        .bind(v.created_at)
+        .bind(v.expires_at)
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod onetouch;
+pub mod phones;
 pub mod tokens;
 pub mod users;
 
@@ -49,6 +50,19 @@ pub fn router(state: AppState) -> Router {
         .route("/protected/json/verify/{token}/{id}", get(tokens::verify))
         .route("/protected/json/app/details", get(app::details))
         .route("/protected/json/app/stats", get(app::stats))
+        .route(
+            "/protected/json/phones/verification/start",
+            post(phones::start),
+        )
+        .route(
+            "/protected/json/phones/verification/check",
+            get(phones::check),
+        )
+        .route(
+            "/protected/json/phones/verification/status",
+            get(phones::status),
+        )
+        .route("/protected/json/phones/info", get(phones::info))
         .route(
             "/onetouch/json/users/{id}/approval_requests",
             post(onetouch::create),

@@ -5,6 +5,7 @@
 
 mod node;
 mod onetouch;
+mod phones;
 mod python;
 mod sandbox;
 mod support;

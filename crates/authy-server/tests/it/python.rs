@@ -85,3 +85,15 @@ async fn the_official_python_client_runs_the_core_flows() {
         assert!(output.contains("python: all flows passed"), "{output}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_official_python_client_validates_our_callbacks_and_verifies_phones() {
+    let app = spawn_app().await;
+    let (url, key) = (app.url.clone(), app.key.clone());
+    let output = tokio::task::spawn_blocking(move || run_script("onetouch_phones.py", &url, &key))
+        .await
+        .unwrap();
+    if let Some(output) = output {
+        assert!(output.contains("python: all flows passed"), "{output}");
+    }
+}
