@@ -718,3 +718,79 @@ async fn wait_for_status(app: &TestApp, status: &str) {
         app.get("/sandbox/callbacks").await.text
     );
 }
+
+#[tokio::test]
+async fn a_slow_receiver_times_out_and_is_tried_again() {
+    let app = spawn_app_with(|c| {
+        c.callbacks.retry_delays = vec![Duration::ZERO];
+        c.callbacks.timeout = Duration::from_millis(300);
+    })
+    .await;
+    let receiver = Receiver::start_slow(vec![200], Duration::from_secs(3)).await;
+    app.put_json(
+        "/sandbox/app",
+        &json!({"onetouch_callback_url": receiver.url}),
+    )
+    .await;
+    let id = app.user("ada@example.com", "4053425699").await;
+    let uuid = app
+        .client
+        .onetouch()
+        .send(id, "m")
+        .send()
+        .await
+        .unwrap()
+        .uuid()
+        .to_owned();
+    approve(&app, &uuid, json!({})).await;
+    wait_for_status(&app, "delivered").await;
+    let entry = app.get("/sandbox/callbacks").await.json()["callbacks"][0].clone();
+    assert_eq!(
+        entry["attempts"], 2,
+        "the first attempt timed out after 300 ms"
+    );
+    assert_eq!(receiver.received.lock().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_queued_callback_is_delivered_after_a_restart() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("restart-callbacks-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let database = format!("sqlite://{}/authy.db", dir.display());
+    let receiver = Receiver::start(vec![503, 200]).await;
+
+    let first = spawn_app_with(|c| {
+        c.database_url = database.clone();
+        c.callbacks.retry_delays = vec![Duration::from_secs(1)];
+    })
+    .await;
+    first
+        .put_json(
+            "/sandbox/app",
+            &json!({"onetouch_callback_url": receiver.url}),
+        )
+        .await;
+    let id = first.user("ada@example.com", "4053425699").await;
+    let uuid = first
+        .client
+        .onetouch()
+        .send(id, "m")
+        .send()
+        .await
+        .unwrap()
+        .uuid()
+        .to_owned();
+    approve(&first, &uuid, json!({})).await;
+    wait_for_status(&first, "retrying").await;
+    drop(first); // the server stops with the callback still queued
+
+    let second = spawn_app_with(|c| c.database_url = database.clone()).await;
+    wait_for_status(&second, "delivered").await;
+    let got = receiver.wait_for(2).await;
+    assert_eq!(got.len(), 2);
+    verify(&second, &receiver.url, &got[1]).unwrap();
+    let body: Value = serde_json::from_slice(&got[1].body).unwrap();
+    assert_eq!(body["uuid"], uuid.as_str());
+}

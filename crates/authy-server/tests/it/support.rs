@@ -208,6 +208,11 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start(answers: Vec<u16>) -> Receiver {
+        Receiver::start_slow(answers, std::time::Duration::ZERO).await
+    }
+
+    /// As [`Receiver::start`], but the first request waits `first_delay` before its answer.
+    pub async fn start_slow(answers: Vec<u16>, first_delay: std::time::Duration) -> Receiver {
         let received: Arc<std::sync::Mutex<Vec<Received>>> = Arc::default();
         let log = received.clone();
         let handler = move |req: axum::extract::Request| {
@@ -222,19 +227,28 @@ impl Receiver {
                         .map(|v| v.to_str().unwrap().to_owned())
                 };
                 let body = axum::body::to_bytes(body, 1 << 20).await.unwrap().to_vec();
-                let mut log = log.lock().unwrap();
-                log.push(Received {
-                    method: parts.method.to_string(),
-                    uri: parts.uri.to_string(),
-                    signature: header("x-authy-signature"),
-                    nonce: header("x-authy-signature-nonce"),
-                    body,
-                });
-                let status = answers
-                    .get(log.len() - 1)
-                    .or(answers.last())
-                    .copied()
-                    .unwrap_or(200);
+                let (n, status) = {
+                    let mut log = log.lock().unwrap();
+                    log.push(Received {
+                        method: parts.method.to_string(),
+                        uri: parts.uri.to_string(),
+                        signature: header("x-authy-signature"),
+                        nonce: header("x-authy-signature-nonce"),
+                        body,
+                    });
+                    let n = log.len();
+                    (
+                        n,
+                        answers
+                            .get(n - 1)
+                            .or(answers.last())
+                            .copied()
+                            .unwrap_or(200),
+                    )
+                };
+                if n == 1 {
+                    tokio::time::sleep(first_delay).await;
+                }
                 axum::http::StatusCode::from_u16(status).unwrap()
             }
         };
