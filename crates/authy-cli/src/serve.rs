@@ -17,9 +17,6 @@ pub struct ServeArgs {
     /// sqlite://PATH (created if missing) or sqlite::memory:
     #[arg(long, env = "AUTHY_DATABASE_URL", default_value = "sqlite://authy.db")]
     database: String,
-    /// Make sure an application with this API key exists; repeat for several.
-    #[arg(long = "api-key", env = "AUTHY_API_KEY", value_name = "KEY")]
-    api_keys: Vec<String>,
     /// Name of applications created at start-up.
     #[arg(long, default_value = "Sandbox App")]
     app_name: String,
@@ -46,12 +43,13 @@ enum ModeArg {
     Production,
 }
 
-pub async fn run(args: ServeArgs) -> ExitCode {
+/// Runs the server; `api_keys` are the global `--api-key` values.
+pub async fn run(args: ServeArgs, api_keys: Vec<String>) -> ExitCode {
     init_logging();
     let config = Config {
         listen: args.listen,
         database_url: args.database,
-        api_keys: args.api_keys,
+        api_keys,
         app_name: args.app_name,
         mode: match args.mode {
             ModeArg::Sandbox => Mode::Sandbox,
