@@ -2,6 +2,7 @@
 //! `authy serve` (SANDBOX.md §2), and the client library against the real
 //! binary.
 
+mod commands;
 mod serve_contract;
 
 use std::io::{BufRead, BufReader};
