@@ -3,6 +3,7 @@
 //! binary.
 
 mod commands;
+mod readme;
 mod serve_contract;
 
 use std::io::{BufRead, BufReader};

@@ -11,7 +11,7 @@ const { Client } = require('authy-client');
 
 const URL = process.env.AUTHY_API_URL;
 const KEY = process.env.AUTHY_API_KEY;
-const client = new Client({ key: KEY, host: URL });
+const client = new Client({ key: KEY }, { host: URL });
 
 async function api(method, path, body) {
   const answer = await fetch(URL + path, {
