@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use authy_server::{Application, Config, Mode};
+use authy_server::{Application, Config, Limits, Mode};
 use clap::{Args, ValueEnum};
 
 use crate::EXIT_USAGE;
@@ -35,6 +35,15 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     secret_key: Option<String>,
+    /// Failed token verifications per user within 10 minutes before 429 (0: no limit).
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    max_verify_failures: i64,
+    /// SMS and calls per phone number within an hour before 429 (0: no limit).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    max_sends_per_phone: i64,
+    /// SMS and calls per application within an hour before 429 (0: no limit).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    max_sends_per_app: i64,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -57,6 +66,12 @@ pub async fn run(args: ServeArgs, api_keys: Vec<String>) -> ExitCode {
         },
         onetouch_callback_url: args.onetouch_callback_url,
         secret_key: args.secret_key,
+        limits: Limits {
+            verify_failures: args.max_verify_failures.max(0),
+            sends_per_phone: args.max_sends_per_phone.max(0),
+            sends_per_app: args.max_sends_per_app.max(0),
+            ..Limits::default()
+        },
         ..Config::default()
     };
     let app_name = config.app_name.clone();

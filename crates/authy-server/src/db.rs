@@ -37,6 +37,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "onetouch_verifications",
         include_str!("../migrations/sqlite/0002_onetouch_verifications.sql"),
     ),
+    (
+        3,
+        "limits",
+        include_str!("../migrations/sqlite/0003_limits.sql"),
+    ),
 ];
 
 /// The store.
@@ -574,6 +579,7 @@ impl Db {
     pub async fn reset_app(&self, app_id: i64) -> Result<(), DbError> {
         let mut tx = self.pool.begin().await?;
         for table in [
+            "verify_attempts",
             "callbacks",
             "approval_requests",
             "verifications",
@@ -1097,18 +1103,113 @@ impl Db {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Counts a wrong check; at `limit` failures the verification is locked.
-    /// Returns the failures counted so far.
-    pub async fn fail_verification(&self, id: i64, limit: i64) -> Result<i64, DbError> {
-        let failed: i64 = sqlx::query_scalar(
-            "UPDATE verifications SET failed_checks = failed_checks + 1, \
-             status = CASE WHEN failed_checks + 1 >= $1 THEN 'locked' ELSE status END WHERE id = $2 RETURNING failed_checks",
+    /// Reserves one check of a pending verification, before the code is
+    /// compared: `None` when `limit` checks were already used, so parallel
+    /// guesses cannot exceed it. Returns the checks used, this one included.
+    pub async fn reserve_check(&self, id: i64, limit: i64) -> Result<Option<i64>, DbError> {
+        Ok(sqlx::query_scalar(
+            "UPDATE verifications SET failed_checks = failed_checks + 1 WHERE id = $1 AND status = 'pending' AND failed_checks < $2 \
+             RETURNING failed_checks",
         )
-        .bind(limit)
         .bind(id)
+        .bind(limit)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Locks a verification: no further check or start until it expires.
+    pub async fn lock_verification(&self, id: i64) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE verifications SET status = 'locked' WHERE id = $1 AND status = 'pending'",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    // ---- limits -------------------------------------------------------------
+
+    /// Records a verification attempt at `now` and returns its id, the number of
+    /// unsuccessful attempts of the user since `since` (this one included), and
+    /// the time of the oldest of them.
+    pub async fn begin_verify_attempt(
+        &self,
+        app_id: i64,
+        user_id: i64,
+        now: i64,
+        since: i64,
+    ) -> Result<(i64, i64, i64), DbError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO verify_attempts (app_id, user_id, at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(app_id)
+        .bind(user_id)
+        .bind(now)
         .fetch_one(&self.pool)
         .await?;
-        Ok(failed)
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS failures, MIN(at) AS oldest FROM verify_attempts WHERE user_id = $1 AND at > $2 AND succeeded = 0",
+        )
+        .bind(user_id)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        let failures: i64 = row.try_get("failures")?;
+        let oldest: Option<i64> = row.try_get("oldest")?;
+        Ok((id, failures, oldest.unwrap_or(now)))
+    }
+
+    /// Marks an attempt successful (it then no longer counts as a failure).
+    pub async fn succeed_verify_attempt(&self, id: i64) -> Result<(), DbError> {
+        sqlx::query("UPDATE verify_attempts SET succeeded = 1 WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets an attempt refused by the limit, so refusals do not extend the lockout.
+    pub async fn forget_verify_attempt(&self, id: i64) -> Result<(), DbError> {
+        sqlx::query("DELETE FROM verify_attempts WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Messages sent since `since` by the application, to one phone if given,
+    /// and the time of the oldest of them.
+    pub async fn sends_since(
+        &self,
+        app_id: i64,
+        phone: Option<(u16, &str)>,
+        since: i64,
+    ) -> Result<(i64, i64), DbError> {
+        let row = match phone {
+            Some((country_code, digits)) => {
+                sqlx::query(
+                    "SELECT COUNT(*) AS sent, MIN(created_at) AS oldest FROM messages \
+                     WHERE app_id = $1 AND country_code = $2 AND phone = $3 AND created_at > $4",
+                )
+                .bind(app_id)
+                .bind(i64::from(country_code))
+                .bind(digits)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query("SELECT COUNT(*) AS sent, MIN(created_at) AS oldest FROM messages WHERE app_id = $1 AND created_at > $2")
+                    .bind(app_id)
+                    .bind(since)
+                    .fetch_one(&self.pool)
+                    .await?
+            }
+        };
+        let sent: i64 = row.try_get("sent")?;
+        let oldest: Option<i64> = row.try_get("oldest")?;
+        Ok((sent, oldest.unwrap_or(since)))
     }
 
     // ---- counters -----------------------------------------------------------

@@ -23,4 +23,4 @@ pub mod state;
 pub mod texts;
 
 pub use startup::{Application, Config, StartError};
-pub use state::{AppState, Mode};
+pub use state::{AppState, Limits, Mode};

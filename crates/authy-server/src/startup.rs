@@ -19,7 +19,7 @@ use crate::clock::Clock;
 use crate::crypto::{Crypto, key_hash, random_alphanumeric};
 use crate::db::{Db, DbError};
 use crate::routes::{normalize_path, router};
-use crate::state::{AppState, Mode};
+use crate::state::{AppState, Limits, Mode};
 
 /// Everything `authy serve` is told.
 #[derive(Clone, Debug)]
@@ -40,6 +40,8 @@ pub struct Config {
     pub secret_key: Option<String>,
     /// Timeout and retries of OneTouch callbacks.
     pub callbacks: CallbackSettings,
+    /// Attempt and send limits.
+    pub limits: Limits,
 }
 
 impl Default for Config {
@@ -53,6 +55,7 @@ impl Default for Config {
             onetouch_callback_url: None,
             secret_key: None,
             callbacks: CallbackSettings::default(),
+            limits: Limits::default(),
         }
     }
 }
@@ -148,6 +151,7 @@ impl Application {
             clock,
             mode: config.mode,
             callbacks: Arc::new(tokio::sync::Notify::new()),
+            limits: config.limits.clone(),
         };
         let created_api_key = ensure_apps(&state, &config).await?;
         Ok(Application {

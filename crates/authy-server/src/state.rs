@@ -18,6 +18,33 @@ pub enum Mode {
     Production,
 }
 
+/// Attempt and send limits (WIRE.md §8.5). A limit of 0 turns it off.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Failed token verifications per user within `verify_window` seconds.
+    pub verify_failures: i64,
+    pub verify_window: i64,
+    /// SMS and calls (tokens, phone verifications) per phone within `send_window` seconds.
+    pub sends_per_phone: i64,
+    /// SMS and calls per application within `send_window` seconds.
+    pub sends_per_app: i64,
+    pub send_window: i64,
+}
+
+impl Default for Limits {
+    /// 5 failed verifications per user per 10 minutes (WIRE.md §8.5); 10 messages
+    /// per phone and 1000 per application per hour.
+    fn default() -> Self {
+        Limits {
+            verify_failures: 5,
+            verify_window: 600,
+            sends_per_phone: 10,
+            sends_per_app: 1000,
+            send_window: 3600,
+        }
+    }
+}
+
 /// The server's shared state.
 #[derive(Clone)]
 pub struct AppState {
@@ -27,12 +54,39 @@ pub struct AppState {
     pub mode: Mode,
     /// Wakes the callback worker when a callback is queued.
     pub callbacks: Arc<Notify>,
+    pub limits: Limits,
 }
 
 impl AppState {
     /// The application's "now": the server clock plus its sandbox offset.
     pub fn now(&self, app: &AppRow) -> i64 {
         self.clock.now_unix() + app.clock_offset
+    }
+
+    /// Refuses a send (429 `60003`) when the phone or the application has had
+    /// its share of messages in the window: cost and spam protection.
+    pub async fn check_send_limits(
+        &self,
+        app: &AppRow,
+        country_code: u16,
+        digits: &str,
+        now: i64,
+    ) -> Result<(), AppError> {
+        let window = self.limits.send_window;
+        let since = now - window;
+        for (limit, phone) in [
+            (self.limits.sends_per_phone, Some((country_code, digits))),
+            (self.limits.sends_per_app, None),
+        ] {
+            if limit == 0 {
+                continue;
+            }
+            let (sent, oldest) = self.db.sends_since(app.id, phone, since).await?;
+            if sent >= limit {
+                return Err(AppError::rate_limited((oldest + window - now).max(1) as u64));
+            }
+        }
+        Ok(())
     }
 
     /// Adds one to this month's counter of the application.

@@ -83,6 +83,9 @@ pub async fn start(
     }
 
     let now = state.now(&app);
+    state
+        .check_send_limits(&app, country_code, &line.digits, now)
+        .await?;
     let (verification, code) = match state
         .db
         .latest_verification(app.id, country_code, &line.digits)
@@ -248,6 +251,11 @@ pub async fn check(
         }
         _ => return Err(not_pending(&shown)),
     };
+    // The check is counted before the code is compared, so parallel guesses
+    // cannot exceed the limit.
+    let Some(used) = state.db.reserve_check(v.id, MAX_FAILED_CHECKS).await? else {
+        return Err(AppError::rate_limited((v.expires_at - now).max(1) as u64));
+    };
     let expected = open(&state, &v.code_enc)?;
     if bool::from(expected.as_bytes().ct_eq(code.as_bytes())) {
         // A correct check consumes the verification; of two at once, one wins.
@@ -258,7 +266,9 @@ pub async fn check(
             json!({"message": "Verification code is correct.", "success": true}),
         ));
     }
-    state.db.fail_verification(v.id, MAX_FAILED_CHECKS).await?;
+    if used >= MAX_FAILED_CHECKS {
+        state.db.lock_verification(v.id).await?;
+    }
     Err(AppError::new(ErrorCode::IncorrectVerificationCode))
 }
 

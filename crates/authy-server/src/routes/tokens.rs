@@ -83,6 +83,9 @@ async fn request(
     }
 
     let now = state.now(&app);
+    state
+        .check_send_limits(&app, user.country_code, &user.cellphone, now)
+        .await?;
     let code = issue_code(&state, &app, &user, &action, now).await?;
     let voice = channel == Channel::Call;
     let language = texts::language(locale.as_deref());
@@ -159,13 +162,30 @@ pub async fn verify(
     Api { app, params }: Api,
 ) -> Result<Response, AppError> {
     let user = load_user(&state, app.id, &id).await?;
+    let now = state.now(&app);
+    // Every attempt is recorded before anything is checked (malformed tokens are
+    // guesses too), so parallel guesses cannot slip under the limit.
+    let attempt = match state.limits.verify_failures {
+        0 => None,
+        max => {
+            let window = state.limits.verify_window;
+            let (attempt, failures, oldest) = state
+                .db
+                .begin_verify_attempt(app.id, user.id, now, now - window)
+                .await?;
+            if failures > max {
+                state.db.forget_verify_attempt(attempt).await?;
+                return Err(AppError::rate_limited((oldest + window - now).max(1) as u64));
+            }
+            Some(attempt)
+        }
+    };
     // Token syntax errors are 60020, never 400 (WIRE.md §3.10).
     if !(6..=12).contains(&token.len()) || !token.bytes().all(|b| b.is_ascii_digit()) {
         return Err(AppError::invalid_token());
     }
     let force = params.bool(&["force"]).unwrap_or(false);
     let action = params.string(&["action"])?.unwrap_or_default();
-    let now = state.now(&app);
 
     // Legacy lax behaviour, only when the application asks for it (WIRE.md §3.10).
     let accepted =
@@ -174,6 +194,9 @@ pub async fn verify(
         } else {
             check_token(&state, &app, &user, &token, &action, now).await?
         };
+    if let Some(attempt) = attempt {
+        state.db.succeed_verify_attempt(attempt).await?;
+    }
     state.count(&app, Counter::Auths).await?;
     let (os_type, device_id, registered) = match &accepted {
         Accepted::Sms => ("sms".to_owned(), Value::Null, user.created_at),

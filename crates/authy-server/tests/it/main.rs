@@ -8,6 +8,7 @@ mod onetouch;
 mod phones;
 mod python;
 mod sandbox;
+mod security;
 mod support;
 mod tokens;
 mod users;

@@ -269,6 +269,7 @@ async fn production_mode_serves_no_sandbox_api() {
         clock: Arc::new(FakeClock::at(0)),
         mode,
         callbacks: Default::default(),
+        limits: Default::default(),
     };
     for (mode, status) in [
         (Mode::Production, StatusCode::UNAUTHORIZED),

@@ -1,0 +1,258 @@
+//! Guessing, replay and spam limits (WIRE.md §8.5; issue 6). Each test fails
+//! when its protection is removed.
+
+use authy::api::phones::Via;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{TestApp, spawn_app, spawn_app_with};
+
+fn wrong(code: &str) -> String {
+    code.chars()
+        .map(|c| if c == '0' { '1' } else { '0' })
+        .collect()
+}
+
+#[tokio::test]
+async fn five_failed_verifications_lock_the_user_for_the_window_and_a_success_does_not_reset_it() {
+    let app = spawn_app().await;
+    let id = app.user("ada@example.com", "4053425699").await;
+    app.client.tokens().sms(id).send().await.unwrap();
+    let code = app.last_code(id).await;
+    let bad = wrong(&code);
+    for _ in 0..3 {
+        assert!(
+            app.client
+                .tokens()
+                .verify(id, bad.as_str())
+                .send()
+                .await
+                .unwrap_err()
+                .is_invalid_token()
+        );
+    }
+    // The user's own success in between does not wipe the attacker's failures.
+    app.client
+        .tokens()
+        .verify(id, code.as_str())
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        assert!(
+            app.client
+                .tokens()
+                .verify(id, bad.as_str())
+                .send()
+                .await
+                .unwrap_err()
+                .is_invalid_token()
+        );
+    }
+    app.client.tokens().sms(id).send().await.unwrap();
+    let fresh = app.last_code(id).await;
+    let locked = app
+        .get(&format!("/protected/json/verify/{fresh}/{id}"))
+        .await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(locked.json()["error_code"], "60003");
+    assert_eq!(locked.json()["message"], "DoS protection");
+    // Malformed tokens are guesses too, and are refused the same way.
+    assert_eq!(
+        app.get(&format!("/protected/json/verify/12/{id}"))
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Retry-After says when the oldest failure leaves the ten-minute window.
+    let raw = reqwest::Client::new()
+        .get(format!("{}/protected/json/verify/{fresh}/{id}", app.url))
+        .header("X-Authy-API-Key", &app.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.headers()["retry-after"], "600");
+    app.advance(200);
+    let e = app
+        .client
+        .tokens()
+        .verify(id, fresh.as_str())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(e.is_rate_limited(), "still locked 200 s later: {e}");
+    app.advance(401);
+    // The window has passed (and that code has expired): a new code verifies.
+    app.client.tokens().sms(id).send().await.unwrap();
+    let newest = app.last_code(id).await;
+    app.client
+        .tokens()
+        .verify(id, newest.as_str())
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn parallel_guesses_cannot_exceed_the_limit() {
+    let app = spawn_app().await;
+    let id = app.user("ada@example.com", "4053425699").await;
+    let guesses = (0..20).map(|i| {
+        let client = app.client.clone();
+        tokio::spawn(async move {
+            client
+                .tokens()
+                .verify(id, format!("{:07}", 1_000_000 + i))
+                .send()
+                .await
+        })
+    });
+    let mut checked = 0;
+    let mut limited = 0;
+    for guess in guesses {
+        match guess.await.unwrap() {
+            Err(e) if e.is_rate_limited() => limited += 1,
+            Err(e) if e.is_invalid_token() => checked += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(
+        checked <= 5,
+        "{checked} guesses were checked, the limit is 5"
+    );
+    assert_eq!(checked + limited, 20);
+    assert!(limited >= 15);
+}
+
+#[tokio::test]
+async fn parallel_wrong_checks_of_a_phone_verification_stop_at_five() {
+    let app = spawn_app().await;
+    app.client
+        .phones()
+        .start(Via::Sms, 1, "201-555-0123")
+        .send()
+        .await
+        .unwrap();
+    let inbox = app.get("/sandbox/messages?limit=1").await.json();
+    let code = inbox["messages"][0]["code"].as_str().unwrap().to_owned();
+    let guesses = (0..20).map(|_| {
+        let client = app.client.clone();
+        let bad = wrong(&code);
+        tokio::spawn(async move { client.phones().check(1, "2015550123", bad).send().await })
+    });
+    let (mut incorrect, mut limited) = (0, 0);
+    for guess in guesses {
+        match guess.await.unwrap() {
+            Err(e) if e.is_incorrect_verification_code() => incorrect += 1,
+            Err(e) if e.is_rate_limited() => limited += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((incorrect, limited), (5, 15));
+    assert!(
+        app.client
+            .phones()
+            .check(1, "2015550123", code.as_str())
+            .send()
+            .await
+            .unwrap_err()
+            .is_rate_limited()
+    );
+}
+
+#[tokio::test]
+async fn an_authy_app_code_verifies_once_even_in_parallel() {
+    let app = spawn_app().await;
+    let id = app.user("ada@example.com", "4053425699").await;
+    app.post_json(&format!("/sandbox/users/{id}/devices"), &json!({}))
+        .await;
+    let code = app.totp(id).await;
+    let attempts = (0..8).map(|_| {
+        let client = app.client.clone();
+        let code = code.clone();
+        tokio::spawn(async move { client.tokens().verify(id, code).send().await })
+    });
+    let mut ok = 0;
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(e) => assert!(e.is_token_reused() || e.is_rate_limited(), "{e}"),
+        }
+    }
+    assert_eq!(ok, 1);
+}
+
+async fn sms_status(app: &TestApp, id: u64) -> StatusCode {
+    app.get(&format!("/protected/json/sms/{id}?force=true"))
+        .await
+        .status
+}
+
+#[tokio::test]
+async fn sends_are_bounded_per_phone_and_per_application() {
+    let app = spawn_app_with(|c| c.limits.sends_per_app = 15).await;
+    let a = app.user("a@example.com", "4053425601").await;
+    let b = app.user("b@example.com", "4053425602").await;
+    for _ in 0..10 {
+        assert_eq!(sms_status(&app, a).await, StatusCode::OK);
+    }
+    let limited = app.get(&format!("/protected/json/call/{a}")).await;
+    assert_eq!(
+        (limited.status, limited.json()["error_code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("60003"))
+    );
+    // Phone verification of the same number counts too.
+    let e = app
+        .client
+        .phones()
+        .start(Via::Sms, 1, "405-342-5601")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(e.is_rate_limited());
+    // Another phone is fine, until the application's own budget (15) is spent.
+    for _ in 0..5 {
+        assert_eq!(sms_status(&app, b).await, StatusCode::OK);
+    }
+    assert_eq!(sms_status(&app, b).await, StatusCode::TOO_MANY_REQUESTS);
+    // An hour later both budgets are back.
+    app.advance(3601);
+    assert_eq!(sms_status(&app, a).await, StatusCode::OK);
+    assert_eq!(sms_status(&app, b).await, StatusCode::OK);
+    // The limit belongs to this application: the other one sends freely.
+    let other = app
+        .other_client()
+        .users()
+        .create("a@example.com", "4053425601")
+        .send()
+        .await
+        .unwrap()
+        .id();
+    assert!(app.other_client().tokens().sms(other).send().await.is_ok());
+}
+
+#[tokio::test]
+async fn limits_can_be_turned_off() {
+    let app = spawn_app_with(|c| {
+        c.limits.verify_failures = 0;
+        c.limits.sends_per_phone = 0;
+    })
+    .await;
+    let id = app.user("a@example.com", "4053425601").await;
+    for _ in 0..12 {
+        assert_eq!(sms_status(&app, id).await, StatusCode::OK);
+    }
+    let code = app.last_code(id).await;
+    for _ in 0..8 {
+        assert!(
+            app.client
+                .tokens()
+                .verify(id, wrong(&code))
+                .send()
+                .await
+                .unwrap_err()
+                .is_invalid_token()
+        );
+    }
+    app.client.tokens().verify(id, code).send().await.unwrap();
+}
