@@ -19,6 +19,32 @@ use crate::state::AppState;
 
 /// Largest body accepted; Authy requests are a few hundred bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Most parameters (leaves of the merged tree) a request may carry.
+pub const MAX_PARAMETERS: usize = 256;
+/// Deepest nesting of parameters (`a[b][c]` is 3; JSON objects likewise).
+pub const MAX_DEPTH: usize = 8;
+
+/// Path parameters, like axum's `Path`, but a segment that is not UTF-8 once
+/// percent-decoded is answered in Authy's format (60005), never axum's text.
+pub struct Path<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Path<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, AppError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(_) => Err(AppError::new(ErrorCode::InvalidUtf8)),
+        }
+    }
+}
 
 /// An authenticated request: its application and its parameters.
 pub struct Api {
@@ -80,6 +106,7 @@ impl FromRequest<AppState> for Api {
         }
         let mut merged = query;
         merge(&mut merged, body);
+        check_shape(&merged)?;
         let Value::Object(mut map) = merged else {
             unreachable!("nest and decode_body return objects")
         };
@@ -125,6 +152,34 @@ fn decode_body(content_type: &str, bytes: &Bytes) -> Result<Value, AppError> {
             .map(|pairs| nest(pairs, Nesting::IndexedArrays))
             .map_err(|_| AppError::new(ErrorCode::InvalidUtf8))
     }
+}
+
+/// Refuses parameter trees with too many leaves or too deep a nesting (60002):
+/// a hostile request costs at most [`MAX_PARAMETERS`] leaves of work.
+fn check_shape(tree: &Value) -> Result<(), AppError> {
+    fn walk(v: &Value, depth: usize, leaves: &mut usize) -> Result<(), AppError> {
+        if depth > MAX_DEPTH {
+            return Err(AppError::with_message(
+                ErrorCode::InvalidRequest,
+                format!("Invalid request: parameters nested deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        match v {
+            Value::Object(m) => m.values().try_for_each(|c| walk(c, depth + 1, leaves)),
+            Value::Array(a) => a.iter().try_for_each(|c| walk(c, depth + 1, leaves)),
+            _ => {
+                *leaves += 1;
+                if *leaves > MAX_PARAMETERS {
+                    return Err(AppError::with_message(
+                        ErrorCode::InvalidRequest,
+                        format!("Invalid request: more than {MAX_PARAMETERS} parameters"),
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+    walk(tree, 0, &mut 0)
 }
 
 /// Deep merge: objects merge member by member, anything else in `later` wins.

@@ -5,7 +5,7 @@
 
 use authy_types::ErrorCode;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
@@ -14,7 +14,7 @@ use crate::clock::{Clock as _, rfc3339};
 use crate::db::{AppRow, CallbackRow, MessageFilter};
 use crate::error::{AppError, ok};
 use crate::otp::{self, TotpParams};
-use crate::params::Api;
+use crate::params::{Api, Path};
 use crate::routes::load_user;
 use crate::routes::onetouch::{approval_json, load_approval};
 use crate::state::AppState;

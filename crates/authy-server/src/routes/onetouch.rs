@@ -3,7 +3,7 @@
 //! answer queues a signed callback ([`crate::callbacks`]).
 
 use authy_types::ErrorCode;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
@@ -11,7 +11,7 @@ use super::{load_user, text_param};
 use crate::clock::rfc3339;
 use crate::db::{AppRow, ApprovalRow};
 use crate::error::{AppError, ok};
-use crate::params::{Api, Params};
+use crate::params::{Api, Params, Path};
 use crate::state::AppState;
 
 /// "Defaults to 86400 (one day); 0 will never expire." (WIRE.md §3.16)

@@ -2,7 +2,7 @@
 //! §3.10, §8).
 
 use authy_types::ErrorCode;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
@@ -11,7 +11,7 @@ use super::{device_type, load_user, text_param};
 use crate::db::{AppRow, Counter, MessageRow, Seed, UserRow};
 use crate::error::{AppError, ok};
 use crate::otp::{self, TotpParams};
-use crate::params::Api;
+use crate::params::{Api, Path};
 use crate::state::AppState;
 use crate::{phone, texts};
 

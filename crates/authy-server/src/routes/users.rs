@@ -1,7 +1,7 @@
 //! Users (WIRE.md §3.1–§3.6, §3.18).
 
 use authy_types::ErrorCode;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::{device_type, load_user, text_param};
 use crate::db::{Counter, MessageRow};
 use crate::error::{AppError, ok};
-use crate::params::Api;
+use crate::params::{Api, Path};
 use crate::state::AppState;
 use crate::{phone, qr};
 

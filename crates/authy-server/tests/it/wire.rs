@@ -463,3 +463,92 @@ async fn stats_count_what_happened_this_month() {
         ("Sandbox App", true, Some(true))
     );
 }
+
+#[tokio::test]
+async fn hostile_paths_counts_depths_and_numbers_get_authy_errors() {
+    let app = spawn_app().await;
+    let id = app.user("ada@example.com", "4053425699").await;
+    /// A request and the status and error code it must get.
+    type Case = (
+        Method,
+        String,
+        Option<&'static str>,
+        String,
+        StatusCode,
+        &'static str,
+    );
+    let cases: Vec<Case> = vec![
+        (Method::GET, "/protected/json/users/%FF/status".into(), None, String::new(), StatusCode::BAD_REQUEST, "60005"),
+        (Method::GET, "/protected/json/verify/%C3%28/1".into(), None, String::new(), StatusCode::BAD_REQUEST, "60005"),
+        (Method::GET, "/protected/json/users/..%2F..%2Fetc%2Fpasswd/status".into(), None, String::new(), StatusCode::NOT_FOUND, "60026"),
+        (Method::GET, "/protected/json/users/99999999999999999999999/status".into(), None, String::new(), StatusCode::NOT_FOUND, "60026"),
+        (Method::GET, "/onetouch/json/approval_requests/..%2F..%2Fsandbox".into(), None, String::new(), StatusCode::NOT_FOUND, "60049"),
+        (
+            Method::POST,
+            "/protected/json/users/new".into(),
+            Some("application/x-www-form-urlencoded"),
+            (0..300).map(|i| format!("p{i}=x")).collect::<Vec<_>>().join("&"),
+            StatusCode::BAD_REQUEST,
+            "60002",
+        ),
+        (
+            Method::POST,
+            "/protected/json/users/new".into(),
+            Some("application/x-www-form-urlencoded"),
+            format!("a{}=1", "[b]".repeat(12)),
+            StatusCode::BAD_REQUEST,
+            "60002",
+        ),
+        (
+            Method::POST,
+            "/protected/json/users/new".into(),
+            Some("application/json"),
+            format!("{}1{}", "{\"a\":".repeat(20), "}".repeat(20)),
+            StatusCode::BAD_REQUEST,
+            "60002",
+        ),
+        (
+            Method::POST,
+            "/protected/json/users/new".into(),
+            Some("application/json"),
+            r#"{"user":{"email":"a@b.co","cellphone":"4053425699","country_code":1e300}}"#.into(),
+            StatusCode::BAD_REQUEST,
+            "60004",
+        ),
+        (
+            Method::POST,
+            "/protected/json/users/new".into(),
+            Some("application/json"),
+            r#"{"user":{"email":"a@b.co","cellphone":"4053425699","country_code":"99999999999999999999999"}}"#.into(),
+            StatusCode::BAD_REQUEST,
+            "60004",
+        ),
+        (
+            Method::POST,
+            "/protected/json/users/new".into(),
+            Some("text/xml"),
+            "<user><email>a@b.co</email></user>".into(),
+            StatusCode::BAD_REQUEST,
+            "60004",
+        ),
+        (Method::GET, format!("/protected/json/sms/{id}?locale={}", "x".repeat(5000)), None, String::new(), StatusCode::BAD_REQUEST, "60004"),
+    ];
+    for (method, path, ct, body, status, code) in cases {
+        let answer = app.raw(method.clone(), &path, ct, body).await;
+        assert_eq!(
+            answer.status,
+            status,
+            "{method} {}: {}",
+            &path[..path.len().min(80)],
+            answer.text
+        );
+        assert_eq!(answer.content_type, "application/json; charset=utf-8");
+        assert_eq!(answer.json()["error_code"], code, "{}", answer.text);
+        assert_eq!(answer.json()["success"], false);
+    }
+    // None of it changed anything.
+    assert_eq!(
+        app.client.app().stats().send().await.unwrap().total_users,
+        Some(1)
+    );
+}
