@@ -4,6 +4,7 @@
 
 mod commands;
 mod readme;
+mod secrets;
 mod serve_contract;
 
 use std::io::{BufRead, BufReader};
