@@ -3,6 +3,7 @@
 //! binary.
 
 mod commands;
+mod crash;
 mod readme;
 mod secrets;
 mod serve_contract;
