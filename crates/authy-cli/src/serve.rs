@@ -44,6 +44,9 @@ pub struct ServeArgs {
     /// SMS and calls per application within an hour before 429 (0: no limit).
     #[arg(long, default_value_t = 1000, value_name = "N")]
     max_sends_per_app: i64,
+    /// Requests served at once; more are refused at once with 429 (DoS protection).
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    max_in_flight: usize,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -72,6 +75,7 @@ pub async fn run(args: ServeArgs, api_keys: Vec<String>) -> ExitCode {
             sends_per_app: args.max_sends_per_app.max(0),
             ..Limits::default()
         },
+        max_in_flight: args.max_in_flight,
         ..Config::default()
     };
     let app_name = config.app_name.clone();

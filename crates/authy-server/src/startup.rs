@@ -42,6 +42,9 @@ pub struct Config {
     pub callbacks: CallbackSettings,
     /// Attempt and send limits.
     pub limits: Limits,
+    /// Requests served at once; more are refused at once with 429 `60003`
+    /// rather than queued, so overload cannot grow memory without bound.
+    pub max_in_flight: usize,
 }
 
 impl Default for Config {
@@ -56,6 +59,7 @@ impl Default for Config {
             secret_key: None,
             callbacks: CallbackSettings::default(),
             limits: Limits::default(),
+            max_in_flight: 256,
         }
     }
 }
@@ -91,6 +95,7 @@ pub struct Application {
     state: AppState,
     created_api_key: Option<String>,
     callbacks: CallbackSettings,
+    max_in_flight: usize,
 }
 
 impl Application {
@@ -159,6 +164,7 @@ impl Application {
             state,
             created_api_key,
             callbacks: config.callbacks,
+            max_in_flight: config.max_in_flight.max(1),
         })
     }
 
@@ -191,7 +197,8 @@ impl Application {
             self.state.callbacks.clone(),
             self.callbacks,
         ));
-        let app = tower::util::MapRequestLayer::new(normalize_path).layer(router(self.state));
+        let app = tower::util::MapRequestLayer::new(normalize_path)
+            .layer(router(self.state, self.max_in_flight));
         let result = axum::serve(
             self.listener,
             axum::ServiceExt::<Request>::into_make_service(app),

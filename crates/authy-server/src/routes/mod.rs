@@ -8,6 +8,7 @@ pub mod users;
 
 use authy_types::ErrorCode;
 use axum::Router;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -24,7 +25,9 @@ pub const UNKNOWN_ROUTE: &str =
     "Requested URL was not found. Please check http://docs.authy.com/ to see the valid URLs";
 
 /// Every route of the server, before path normalisation (see [`normalize_path`]).
-pub fn router(state: AppState) -> Router {
+/// `max_in_flight` bounds the requests served at once: beyond it a request is
+/// shed with 429 `60003` and `Retry-After: 1` (clients back off), never queued.
+pub fn router(state: AppState, max_in_flight: usize) -> Router {
     let remove = |message: &'static str| post(move |s, p, api| users::remove(s, p, api, message));
     let api = Router::new()
         .route("/protected/json/users/new", post(users::create))
@@ -90,6 +93,18 @@ pub fn router(state: AppState) -> Router {
                     .map_or("(unknown)", MatchedPath::as_str);
                 tracing::info_span!("request", method = %req.method(), route)
             }),
+        )
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                    AppError::rate_limited(1)
+                }))
+                .load_shed()
+                // Global: Router::layer clones a layer per route, and a plain
+                // concurrency limit would then bound each route on its own.
+                .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+                    max_in_flight,
+                )),
         )
         .with_state(state)
 }

@@ -275,7 +275,7 @@ async fn production_mode_serves_no_sandbox_api() {
         (Mode::Production, StatusCode::UNAUTHORIZED),
         (Mode::Sandbox, StatusCode::UNAUTHORIZED),
     ] {
-        let router = authy_server::routes::router(state(mode));
+        let router = authy_server::routes::router(state(mode), 16);
         let answer = router
             .oneshot(
                 Request::get("/sandbox/messages")

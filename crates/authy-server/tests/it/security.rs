@@ -256,3 +256,44 @@ async fn limits_can_be_turned_off() {
     }
     app.client.tokens().verify(id, code).send().await.unwrap();
 }
+
+/// Opens a request whose body never finishes: it holds one in-flight slot.
+async fn hold_a_slot(app: &TestApp) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt as _;
+    let address = app.url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /protected/json/users/new HTTP/1.1\r\nHost: {address}\r\nX-Authy-API-Key: {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{",
+        app.key
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
+#[tokio::test]
+async fn overload_is_shed_with_429_instead_of_queued() {
+    let app = spawn_app_with(|c| c.max_in_flight = 2).await;
+    let first = hold_a_slot(&app).await;
+    let second = hold_a_slot(&app).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let shed = reqwest::Client::new()
+        .get(format!("{}/protected/json/app/details", app.url))
+        .header("X-Authy-API-Key", &app.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shed.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(shed.headers()["retry-after"], "1");
+    let body: serde_json::Value = shed.json().await.unwrap();
+    assert_eq!(
+        (body["error_code"].as_str(), body["message"].as_str()),
+        (Some("60003"), Some("DoS protection"))
+    );
+    // The slots free up when those requests end; the server answers again.
+    drop((first, second));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        app.get("/protected/json/app/details").await.status,
+        StatusCode::OK
+    );
+}
