@@ -138,4 +138,39 @@ mod tests {
         assert_eq!(matching_step(RFC_KEY, &code_now, now + 40, p), None);
         assert_eq!(matching_step(RFC_KEY, &code_now[1..], now, p), None);
     }
+
+    proptest::proptest! {
+        /// Our codes equal totp-rs's for 6 to 8 digits, 10 s and 30 s steps,
+        /// any secret length it accepts and any time.
+        #[test]
+        fn codes_match_totp_rs(secret in proptest::collection::vec(proptest::prelude::any::<u8>(), 16..64), digits in 6u32..=8, period in proptest::sample::select(vec![10i64, 30]), time in 0i64..4_000_000_000) {
+            let ours = code_at_step(&secret, step_of(time, TotpParams { digits, period, window: 0 }), TotpParams { digits, period, window: 0 });
+            let oracle = totp_rs::Builder::new()
+                .with_digits(digits as u8)
+                .with_step_duration(period as u64)
+                .with_skew(0)
+                .with_secret(secret.clone())
+                .build()
+                .unwrap()
+                .generate(time as u64)
+                .to_string();
+            proptest::prop_assert_eq!(ours, oracle);
+        }
+
+        /// A code is accepted exactly within its window, at the step it was made for.
+        #[test]
+        fn the_window_is_exactly_plus_minus_window_steps(secret in proptest::collection::vec(proptest::prelude::any::<u8>(), 20), time in 1_000_000i64..2_000_000_000, offset in -6i64..=6) {
+            let p = authy_app(7);
+            let step = step_of(time, p);
+            let code = code_at_step(&secret, step, p);
+            let at = time + offset * p.period;
+            let found = matching_step(&secret, &code, at, p);
+            if offset.abs() <= p.window {
+                proptest::prop_assert_eq!(found, Some(step));
+            } else {
+                // Another step of the window could collide by chance (1 in 10^7 per step).
+                proptest::prop_assert!(found.is_none() || found != Some(step));
+            }
+        }
+    }
 }

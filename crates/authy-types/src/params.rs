@@ -289,4 +289,70 @@ mod tests {
             [("a".into(), "€".into())]
         );
     }
+
+    use proptest::prelude::*;
+
+    fn key() -> impl Strategy<Value = String> {
+        "[a-z_][a-z_ A-Z]{0,7}"
+    }
+
+    fn leaf() -> impl Strategy<Value = Value> {
+        "[ -~é€]{0,12}".prop_map(Value::String)
+    }
+
+    /// Trees as Rails forms express them: objects, strings, arrays of strings,
+    /// and arrays of objects whose elements share their keys (like `logos`).
+    fn param_tree() -> impl Strategy<Value = Value> {
+        let inner = leaf().prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::btree_map(key(), inner, 1..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+                proptest::collection::vec(leaf(), 1..3).prop_map(Value::Array),
+                (proptest::collection::btree_set(key(), 1..3), 1usize..3).prop_flat_map(
+                    |(keys, n)| {
+                        let keys: Vec<String> = keys.into_iter().collect();
+                        proptest::collection::vec(proptest::collection::vec(leaf(), keys.len()), n)
+                            .prop_map(move |rows| {
+                                Value::Array(
+                                    rows.into_iter()
+                                        .map(|row| {
+                                            Value::Object(keys.iter().cloned().zip(row).collect())
+                                        })
+                                        .collect(),
+                                )
+                            })
+                    }
+                ),
+            ]
+        });
+        proptest::collection::btree_map(key(), inner, 1..5)
+            .prop_map(|m| Value::Object(m.into_iter().collect()))
+    }
+
+    proptest! {
+        /// Encoding a tree as a bracketed form and decoding it gives the tree back.
+        #[test]
+        fn forms_round_trip(tree in param_tree()) {
+            let form = crate::signature::canonical_params(&tree);
+            let decoded = nest(decode_pairs(form.as_bytes()).unwrap(), Nesting::Plain);
+            prop_assert_eq!(decoded, tree);
+        }
+
+        /// A GET callback's query is its own canonical form (WIRE.md §9.7): a
+        /// verifier that decodes and rebuilds it signs exactly what the server signed.
+        #[test]
+        fn canonical_queries_are_fixed_points(tree in param_tree()) {
+            let p = crate::signature::canonical_params(&tree);
+            prop_assert_eq!(crate::signature::canonical_query(&p).unwrap(), p);
+        }
+
+        /// Any bytes at all decode to a tree or to an UTF-8 error, never a panic.
+        #[test]
+        fn arbitrary_input_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            if let Ok(pairs) = decode_pairs(&bytes) {
+                let tree = nest(pairs, Nesting::IndexedArrays);
+                prop_assert!(tree.is_object());
+            }
+        }
+    }
 }
