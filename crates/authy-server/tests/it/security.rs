@@ -297,3 +297,158 @@ async fn overload_is_shed_with_429_instead_of_queued() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn every_route_needs_a_key_and_no_application_sees_another() {
+    let app = spawn_app().await;
+    let id = app.user("ada@example.com", "4053425699").await;
+    app.client
+        .tokens()
+        .sms(id)
+        .force(true)
+        .send()
+        .await
+        .unwrap();
+    app.post_json(&format!("/sandbox/users/{id}/devices"), &json!({}))
+        .await;
+    let uuid = app
+        .client
+        .onetouch()
+        .send(id, "m")
+        .send()
+        .await
+        .unwrap()
+        .uuid()
+        .to_owned();
+    app.client
+        .phones()
+        .start(Via::Sms, 1, "201-555-0123")
+        .send()
+        .await
+        .unwrap();
+    let code = app.last_code(id).await;
+    let routes: Vec<(reqwest::Method, String)> = [
+        ("POST", "/protected/json/users/new".to_owned()),
+        ("GET", format!("/protected/json/users/{id}/status")),
+        ("POST", format!("/protected/json/users/{id}/remove")),
+        ("POST", format!("/protected/json/users/{id}/delete")),
+        ("POST", format!("/protected/json/users/delete/{id}")),
+        ("POST", format!("/protected/json/users/{id}/update")),
+        ("POST", format!("/protected/json/users/{id}/register_activity")),
+        ("POST", format!("/protected/json/users/{id}/secret")),
+        ("GET", "/protected/json/registrations/status?custom_user_id=x".to_owned()),
+        ("GET", format!("/protected/json/sms/{id}")),
+        ("GET", format!("/protected/json/call/{id}")),
+        ("GET", format!("/protected/json/verify/{code}/{id}")),
+        ("GET", "/protected/json/app/details".to_owned()),
+        ("GET", "/protected/json/app/stats".to_owned()),
+        ("POST", "/protected/json/phones/verification/start".to_owned()),
+        ("GET", format!("/protected/json/phones/verification/check?country_code=1&phone_number=2015550123&verification_code={code}")),
+        ("GET", "/protected/json/phones/verification/status?country_code=1&phone_number=2015550123".to_owned()),
+        ("GET", "/protected/json/phones/info?country_code=1&phone_number=2015550123".to_owned()),
+        ("POST", format!("/onetouch/json/users/{id}/approval_requests")),
+        ("GET", format!("/onetouch/json/approval_requests/{uuid}")),
+        ("GET", "/sandbox/messages".to_owned()),
+        ("GET", format!("/sandbox/users/{id}/totp")),
+        ("POST", format!("/sandbox/users/{id}/devices")),
+        ("POST", format!("/sandbox/approval_requests/{uuid}/approve")),
+        ("POST", format!("/sandbox/approval_requests/{uuid}/deny")),
+        ("GET", "/sandbox/callbacks".to_owned()),
+        ("GET", "/sandbox/app".to_owned()),
+        ("PUT", "/sandbox/app".to_owned()),
+        ("GET", "/sandbox/clock".to_owned()),
+        ("POST", "/sandbox/clock".to_owned()),
+        ("POST", "/sandbox/reset".to_owned()),
+    ]
+    .into_iter()
+    .map(|(m, p)| (reqwest::Method::from_bytes(m.as_bytes()).unwrap(), p))
+    .collect();
+
+    // No key, an empty key, a wrong key: 60001 everywhere, whatever exists.
+    for (method, path) in &routes {
+        for key in [None, Some(""), Some("not-a-key")] {
+            let answer = app
+                .raw_with_key(key, method.clone(), path, Some("application/json"), "{}")
+                .await;
+            assert_eq!(
+                (answer.status, answer.json()["error_code"].as_str()),
+                (StatusCode::UNAUTHORIZED, Some("60001")),
+                "{method} {path} with {key:?}"
+            );
+        }
+    }
+
+    // The other application: nothing of the first is found, listed or changed.
+    let other = Some(app.other_key.as_str());
+    for (method, path) in &routes {
+        let answer = app
+            .raw_with_key(other, method.clone(), path, Some("application/json"), "{}")
+            .await;
+        let text = &answer.text;
+        // What the caller sent may be echoed (60049 names the uuid asked for); nothing else.
+        for secret in [
+            code.as_str(),
+            uuid.as_str(),
+            "XXX-XXX-5699",
+            "ada@example.com",
+        ]
+        .into_iter()
+        .filter(|s| !path.contains(s))
+        {
+            assert!(
+                !text.contains(secret),
+                "{method} {path} revealed {secret}: {text}"
+            );
+        }
+        if path.contains(&format!("/{id}"))
+            || path.contains(&uuid)
+            || path.contains("verification_code")
+        {
+            assert!(
+                matches!(answer.status.as_u16(), 400 | 404),
+                "{method} {path}: {} {text}",
+                answer.status
+            );
+        }
+    }
+    // ...and the first application's data is all still there.
+    assert!(
+        app.client
+            .users()
+            .status(id)
+            .send()
+            .await
+            .unwrap()
+            .status
+            .registered
+    );
+    assert_eq!(
+        app.client
+            .onetouch()
+            .status(&uuid)
+            .send()
+            .await
+            .unwrap()
+            .approval_request
+            .status
+            .as_str(),
+        "pending"
+    );
+    assert_eq!(
+        app.client
+            .phones()
+            .status(1, "2015550123")
+            .send()
+            .await
+            .unwrap()
+            .status,
+        "pending"
+    );
+    assert_eq!(
+        app.get("/sandbox/messages").await.json()["messages"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
