@@ -108,7 +108,8 @@ impl FromRequest<AppState> for Api {
         merge(&mut merged, body);
         check_shape(&merged)?;
         let Value::Object(mut map) = merged else {
-            unreachable!("nest and decode_body return objects")
+            // The decoders return objects; should one ever not, refuse rather than panic.
+            return Err(AppError::new(ErrorCode::InvalidRequest));
         };
         map.remove("api_key");
         Ok(Api {

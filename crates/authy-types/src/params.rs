@@ -125,11 +125,12 @@ pub fn nest(pairs: impl IntoIterator<Item = (String, String)>, nesting: Nesting)
         let (name, segments) = split_key(&key);
         insert(&mut root, name, &segments, value);
     }
-    let mut tree = Value::Object(root);
+    // Below the root only: the root stays an object even when every top-level
+    // key is a number (`?0=x`), found by the `params` fuzz target.
     if nesting == Nesting::IndexedArrays {
-        index_arrays(&mut tree);
+        root.values_mut().for_each(index_arrays);
     }
-    tree
+    Value::Object(root)
 }
 
 fn insert(object: &mut Map<String, Value>, name: &str, rest: &[&str], value: String) {
@@ -266,6 +267,19 @@ mod tests {
         assert_eq!(
             tree("logos[0][res]=low", Nesting::Plain),
             json!({"logos":{"0":{"res":"low"}}})
+        );
+    }
+
+    #[test]
+    fn the_root_stays_an_object_even_with_numeric_keys() {
+        assert_eq!(tree("8", Nesting::IndexedArrays), json!({"8":""}));
+        assert_eq!(
+            tree("0=a&1=b", Nesting::IndexedArrays),
+            json!({"0":"a","1":"b"})
+        );
+        assert_eq!(
+            tree("x[0]=a&x[1]=b", Nesting::IndexedArrays),
+            json!({"x":["a","b"]})
         );
     }
 

@@ -406,6 +406,34 @@ async fn hostile_bodies_get_authy_errors_and_change_nothing() {
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text);
         assert_eq!(answer.json()["error_code"], code, "{}", answer.text);
     }
+    // Numeric top-level keys once turned the whole parameter tree into an array
+    // and dropped the connection (found by the params fuzz target).
+    for query in ["?0=x", "?8", "?0=a&1=b"] {
+        assert_eq!(
+            app.raw(
+                Method::GET,
+                &format!("/protected/json/app/details{query}"),
+                None,
+                ""
+            )
+            .await
+            .status,
+            StatusCode::OK,
+            "{query}"
+        );
+    }
+    let form = app
+        .raw(
+            Method::POST,
+            "/protected/json/users/new",
+            Some("application/x-www-form-urlencoded"),
+            "0=x&1=y",
+        )
+        .await;
+    assert_eq!(
+        form.json()["message"],
+        "Invalid parameter: country_code - Parameter is required"
+    );
     let utf8_query = app
         .raw(Method::GET, "/protected/json/app/details?x=%FF", None, "")
         .await;
