@@ -1,18 +1,7 @@
 //! QR codes for authenticator apps, as PNG (WIRE.md §3.6).
 
 /// Percent-encodes a URI component (label, issuer) of an `otpauth://` URI.
-pub fn uri_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for &b in s.as_bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
+pub use authy_types::params::percent_encode as uri_component;
 
 /// A black-on-white PNG of `data`'s QR code, about `size` pixels wide, with
 /// the standard four-module quiet zone.

@@ -73,6 +73,26 @@ pub fn percent_decode(input: &[u8]) -> Result<String, InvalidUtf8> {
     String::from_utf8(out).map_err(|_| InvalidUtf8)
 }
 
+/// Percent-encodes a URI component (a path segment, an `otpauth://` label):
+/// RFC 3986 unreserved characters stay, every other byte becomes `%XX`, a
+/// space included (unlike the form encoding of the signature, where it is `+`).
+///
+/// ```
+/// assert_eq!(authy_types::params::percent_encode("a b/../c?d"), "a%20b%2F..%2Fc%3Fd");
+/// ```
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 fn hex(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),

@@ -76,21 +76,14 @@ fn cli(server: &Server, args: &[&str]) -> Run {
 
 /// A sandbox control API call.
 fn sandbox(server: &Server, method: &str, path: &str, body: Value) -> Value {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let method = authy::reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut request = authy::reqwest::Client::new()
-            .request(method, format!("{}{path}", server.url))
-            .header("X-Authy-API-Key", KEY);
-        if !body.is_null() {
-            request = request.json(&body);
-        }
-        let answer = request.send().await.unwrap();
-        answer.json().await.unwrap()
-    })
+    crate::http(
+        &server.url,
+        Some(KEY),
+        method,
+        path,
+        (!body.is_null()).then_some(&body),
+    )
+    .1
 }
 
 fn last_code(server: &Server) -> String {

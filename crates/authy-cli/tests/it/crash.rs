@@ -52,25 +52,8 @@ fn receiver() -> (String, Arc<Mutex<HashSet<String>>>) {
 
 /// A sandbox or API call; `None` when the server did not answer 200.
 fn call(url: &str, method: &str, path: &str, body: Option<Value>) -> Option<Value> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let method = authy::reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut request = authy::reqwest::Client::new()
-            .request(method, format!("{url}{path}"))
-            .header("X-Authy-API-Key", KEY)
-            .timeout(Duration::from_secs(5));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let answer = request.send().await.ok()?;
-        if !answer.status().is_success() {
-            return None;
-        }
-        answer.json().await.ok()
-    })
+    let (status, answer) = crate::http(url, Some(KEY), method, path, body.as_ref());
+    (status == 200).then_some(answer)
 }
 
 #[derive(Default)]

@@ -13,6 +13,40 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// One HTTP call: the status (0 when no answer came within 5 s) and the body
+/// as JSON (`null` if it is not JSON). `body`, when given, is sent as JSON.
+pub fn http(
+    url: &str,
+    key: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let method = authy::reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = authy::reqwest::Client::new()
+            .request(method, format!("{url}{path}"))
+            .timeout(Duration::from_secs(5));
+        if let Some(key) = key {
+            request = request.header("X-Authy-API-Key", key);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        match request.send().await {
+            Ok(answer) => (
+                answer.status().as_u16(),
+                answer.json().await.unwrap_or(serde_json::Value::Null),
+            ),
+            Err(_) => (0, serde_json::Value::Null),
+        }
+    })
+}
+
 /// A fresh directory for one test under Cargo's target directory.
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir =

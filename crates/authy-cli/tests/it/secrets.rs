@@ -12,20 +12,14 @@ use crate::authy;
 const KEY: &str = "log-test-key-0123456789abcdefXYZ";
 
 fn call(url: &str, method: &str, path: &str, body: Value) -> Value {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let method = authy::reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut request = authy::reqwest::Client::new()
-            .request(method, format!("{url}{path}"))
-            .header("X-Authy-API-Key", KEY);
-        if !body.is_null() {
-            request = request.json(&body);
-        }
-        request.send().await.unwrap().json().await.unwrap()
-    })
+    crate::http(
+        url,
+        Some(KEY),
+        method,
+        path,
+        (!body.is_null()).then_some(&body),
+    )
+    .1
 }
 
 #[test]

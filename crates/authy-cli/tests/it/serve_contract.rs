@@ -23,8 +23,8 @@ fn it_prints_one_line_creates_an_application_and_serves_the_client() {
         .to_owned();
     assert_eq!(key.len(), 32);
 
-    let health = reqwest_get(&format!("{}/health", server.url));
-    assert_eq!(health, r#"{"status":"ok"}"#);
+    let health = crate::http(&server.url, None, "GET", "/health", None);
+    assert_eq!(health, (200, serde_json::json!({"status": "ok"})));
 
     // The whole core story through the client library, against the real binary.
     let client = authy::blocking::Client::builder(key.clone())
@@ -47,11 +47,14 @@ fn it_prints_one_line_creates_an_application_and_serves_the_client() {
         id
     );
     client.tokens().sms(id).force(true).send().unwrap();
-    let inbox: serde_json::Value = serde_json::from_str(&reqwest_get_with_key(
-        &format!("{}/sandbox/messages?authy_id={id}&limit=1", server.url),
-        &key,
-    ))
-    .unwrap();
+    let inbox = crate::http(
+        &server.url,
+        Some(&key),
+        "GET",
+        &format!("/sandbox/messages?authy_id={id}&limit=1"),
+        None,
+    )
+    .1;
     let code = inbox["messages"][0]["code"].as_str().unwrap().to_owned();
     let wrong = if code == "0000000" {
         "1111111"
@@ -264,37 +267,4 @@ fn flags_beat_environment_variables() {
         "{}",
         server.url
     );
-}
-
-fn reqwest_get(url: &str) -> String {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        authy::reqwest::get(url)
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    })
-}
-
-fn reqwest_get_with_key(url: &str, key: &str) -> String {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        authy::reqwest::Client::new()
-            .get(url)
-            .header("X-Authy-API-Key", key)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    })
 }

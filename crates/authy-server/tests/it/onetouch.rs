@@ -180,15 +180,7 @@ async fn requests_expire_by_the_application_clock_and_zero_never_expires() {
         .unwrap()
         .uuid()
         .to_owned();
-    let default = app
-        .client
-        .onetouch()
-        .send(id, "m")
-        .send()
-        .await
-        .unwrap()
-        .uuid()
-        .to_owned();
+    let default = app.approval_request(id).await;
     assert_eq!(
         app.client
             .onetouch()
@@ -264,15 +256,7 @@ async fn requests_expire_by_the_application_clock_and_zero_never_expires() {
 async fn unknown_foreign_and_invalid_requests_are_refused() {
     let app = spawn_app().await;
     let id = app.user("ada@example.com", "4053425699").await;
-    let uuid = app
-        .client
-        .onetouch()
-        .send(id, "m")
-        .send()
-        .await
-        .unwrap()
-        .uuid()
-        .to_owned();
+    let uuid = app.approval_request(id).await;
     let missing = app
         .get("/onetouch/json/approval_requests/3f05a350-4b2c-0136-f779-12c0c2bf9easd")
         .await;
@@ -624,15 +608,7 @@ async fn a_failing_receiver_is_retried_then_given_up_and_a_slow_one_times_out() 
     )
     .await;
     let id = app.user("ada@example.com", "4053425699").await;
-    let uuid = app
-        .client
-        .onetouch()
-        .send(id, "m")
-        .send()
-        .await
-        .unwrap()
-        .uuid()
-        .to_owned();
+    let uuid = app.approval_request(id).await;
     approve(&app, &uuid, json!({})).await;
     let got = receiver.wait_for(3).await;
     assert_eq!(got.len(), 3);
@@ -657,15 +633,7 @@ async fn a_failing_receiver_is_retried_then_given_up_and_a_slow_one_times_out() 
         &json!({"onetouch_callback_url": broken.url}),
     )
     .await;
-    let uuid = app
-        .client
-        .onetouch()
-        .send(id, "m")
-        .send()
-        .await
-        .unwrap()
-        .uuid()
-        .to_owned();
+    let uuid = app.approval_request(id).await;
     approve(&app, &uuid, json!({})).await;
     broken.wait_for(3).await;
     wait_for_status(&app, "failed").await;
@@ -686,15 +654,7 @@ async fn a_failing_receiver_is_retried_then_given_up_and_a_slow_one_times_out() 
         &json!({"onetouch_callback_url": format!("http://{closed}/cb")}),
     )
     .await;
-    let uuid = app
-        .client
-        .onetouch()
-        .send(id, "m")
-        .send()
-        .await
-        .unwrap()
-        .uuid()
-        .to_owned();
+    let uuid = app.approval_request(id).await;
     approve(&app, &uuid, json!({})).await;
     wait_for_status(&app, "failed").await;
     let entry = app.get("/sandbox/callbacks").await.json()["callbacks"][0].clone();
@@ -733,15 +693,7 @@ async fn a_slow_receiver_times_out_and_is_tried_again() {
     )
     .await;
     let id = app.user("ada@example.com", "4053425699").await;
-    let uuid = app
-        .client
-        .onetouch()
-        .send(id, "m")
-        .send()
-        .await
-        .unwrap()
-        .uuid()
-        .to_owned();
+    let uuid = app.approval_request(id).await;
     approve(&app, &uuid, json!({})).await;
     wait_for_status(&app, "delivered").await;
     let entry = app.get("/sandbox/callbacks").await.json()["callbacks"][0].clone();
@@ -773,15 +725,7 @@ async fn a_queued_callback_is_delivered_after_a_restart() {
         )
         .await;
     let id = first.user("ada@example.com", "4053425699").await;
-    let uuid = first
-        .client
-        .onetouch()
-        .send(id, "m")
-        .send()
-        .await
-        .unwrap()
-        .uuid()
-        .to_owned();
+    let uuid = first.approval_request(id).await;
     approve(&first, &uuid, json!({})).await;
     wait_for_status(&first, "retrying").await;
     drop(first); // the server stops with the callback still queued

@@ -5,7 +5,7 @@ use authy::api::phones::Via;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{TestApp, spawn_app};
+use crate::support::{TestApp, spawn_app, wrong};
 
 const START_PATH: &str = "/protected/json/phones/verification/start";
 
@@ -116,7 +116,7 @@ async fn a_verification_is_started_resent_and_checked_once() {
         ("pending", Some(499), started.uuid.clone())
     );
 
-    let wrong = if code == "0000" { "1111" } else { "0000" };
+    let wrong = wrong(&code);
     let bad = app.get(&format!("/protected/json/phones/verification/check?country_code=1&phone_number=2015550123&verification_code={wrong}")).await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
@@ -177,7 +177,7 @@ async fn codes_expire_after_ten_minutes_and_uuid_checks_work() {
     let code = inbox_code(&app).await;
     assert_eq!(code.len(), 6);
     let uuid = started.uuid.clone().unwrap();
-    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let wrong = wrong(&code);
     let by_uuid = app
         .get(&format!(
             "/protected/json/phones/verification/check?uuid={uuid}&verification_code={wrong}"
@@ -232,12 +232,12 @@ async fn five_wrong_checks_lock_the_verification_until_it_expires() {
         .await
         .unwrap();
     let code = inbox_code(&app).await;
-    let wrong = if code == "9999" { "8888" } else { "9999" };
+    let wrong = wrong(&code);
     for _ in 0..5 {
         let e = app
             .client
             .phones()
-            .check(1, "2015550199", wrong)
+            .check(1, "2015550199", wrong.as_str())
             .send()
             .await
             .unwrap_err();

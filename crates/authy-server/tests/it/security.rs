@@ -5,13 +5,7 @@ use authy::api::phones::Via;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{TestApp, spawn_app, spawn_app_with};
-
-fn wrong(code: &str) -> String {
-    code.chars()
-        .map(|c| if c == '0' { '1' } else { '0' })
-        .collect()
-}
+use crate::support::{TestApp, spawn_app, spawn_app_with, wrong};
 
 #[tokio::test]
 async fn five_failed_verifications_lock_the_user_for_the_window_and_a_success_does_not_reset_it() {

@@ -182,10 +182,29 @@ impl TestApp {
         totp["token"].as_str().expect("a TOTP").to_owned()
     }
 
+    /// Sends a OneTouch request with the message "m" and returns its uuid.
+    pub async fn approval_request(&self, authy_id: u64) -> String {
+        self.client
+            .onetouch()
+            .send(authy_id, "m")
+            .send()
+            .await
+            .unwrap()
+            .uuid()
+            .to_owned()
+    }
+
     /// Moves the server's clock (not the application's sandbox offset).
     pub fn advance(&self, seconds: i64) {
         self.clock.advance(seconds);
     }
+}
+
+/// A code of the same length that is certainly not `code`.
+pub fn wrong(code: &str) -> String {
+    code.chars()
+        .map(|c| if c == '0' { '1' } else { '0' })
+        .collect()
 }
 
 /// One request received by a [`Receiver`].

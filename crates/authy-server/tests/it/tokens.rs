@@ -5,7 +5,7 @@ use authy_server::otp;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::spawn_app;
+use crate::support::{spawn_app, wrong};
 
 #[tokio::test]
 async fn an_sms_code_verifies_once_and_only_until_it_expires() {
@@ -24,11 +24,7 @@ async fn an_sms_code_verifies_once_and_only_until_it_expires() {
     assert_eq!(code.len(), 7, "the application's token length");
 
     // Wrong first: 60020, and the right code still works afterwards.
-    let wrong = if code == "1234567" {
-        "7654321"
-    } else {
-        "1234567"
-    };
+    let wrong = wrong(&code);
     assert!(
         app.client
             .tokens()

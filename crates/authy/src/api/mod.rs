@@ -40,19 +40,8 @@ pub struct Confirmation {
 
 impl_response!(Confirmation);
 
-/// Appends `segment` to a path, percent-encoding everything but unreserved characters.
-pub(crate) fn path_segment(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for &b in segment.as_bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
+/// A path segment, percent-encoded.
+pub(crate) use authy_types::params::percent_encode as path_segment;
 
 pub(crate) fn check_authy_id(id: u64) -> Result<(), ValidationError> {
     authy_types::AuthyId::new(id).map(|_| ())
@@ -151,11 +140,6 @@ pub(crate) fn insert_opt<T: Into<Value> + Clone>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn path_segments_are_percent_encoded() {
-        assert_eq!(path_segment("a b/../c?d"), "a%20b%2F..%2Fc%3Fd");
-    }
 
     #[test]
     fn phones_are_digits_with_separators() {
