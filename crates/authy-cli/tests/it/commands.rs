@@ -763,3 +763,113 @@ fn the_demo_tells_the_whole_story_and_exits_0() {
             .contains("Every step behaved as the Authy API does.")
     );
 }
+
+#[test]
+fn every_subcommand_prints_the_api_answer_with_json() {
+    let s = server();
+    let json = |args: &[&str]| -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        cli(&s, &all).ok().json()
+    };
+    let id =
+        json(&["users", "create", "ada@example.com", "405-342-5699"])["user"]["id"].to_string();
+    let checks: Vec<(Vec<&str>, &str, Value)> = vec![
+        (
+            vec!["users", "status", &id],
+            "/message",
+            Value::from("User status."),
+        ),
+        (
+            vec!["users", "activity", &id, "cookie_login"],
+            "/message",
+            Value::from("Activity was created."),
+        ),
+        (vec!["users", "qr", &id], "/success", Value::from(true)),
+        (
+            vec!["sms", &id],
+            "/message",
+            Value::from("SMS token was sent"),
+        ),
+        (
+            vec!["call", &id],
+            "/message",
+            Value::from("Call started..."),
+        ),
+        (
+            vec!["phones", "start", "201-555-0123", "--country-code", "1"],
+            "/seconds_to_expire",
+            Value::from(599),
+        ),
+        (
+            vec!["phones", "status", "201-555-0123", "--country-code", "1"],
+            "/status",
+            Value::from("pending"),
+        ),
+        (
+            vec!["phones", "info", "201-555-0123", "--country-code", "1"],
+            "/type",
+            Value::from("cellphone"),
+        ),
+        (
+            vec!["app", "details"],
+            "/message",
+            Value::from("Application information."),
+        ),
+        (
+            vec!["app", "stats"],
+            "/message",
+            Value::from("Monthly statistics."),
+        ),
+    ];
+    for (args, pointer, expected) in checks {
+        assert_eq!(json(&args).pointer(pointer), Some(&expected), "{args:?}");
+    }
+    let code = last_code(&s);
+    let phone_check = json(&[
+        "phones",
+        "check",
+        "201-555-0123",
+        "--country-code",
+        "1",
+        &code,
+    ]);
+    assert_eq!(phone_check["message"], "Verification code is correct.");
+    let sms_code = {
+        json(&["sms", &id]);
+        sandbox(
+            &s,
+            "GET",
+            &format!("/sandbox/messages?authy_id={id}&limit=1"),
+            Value::Null,
+        )["messages"][0]["code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(json(&["verify", &id, &sms_code])["token"], "is valid");
+    let uuid = json(&["onetouch", "send", &id, "m"])["approval_request"]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        json(&["onetouch", "status", &uuid])["approval_request"]["status"],
+        "pending"
+    );
+    sandbox(
+        &s,
+        "POST",
+        &format!("/sandbox/approval_requests/{uuid}/approve"),
+        Value::Null,
+    );
+    assert_eq!(
+        json(&["onetouch", "wait", &uuid, "--timeout", "5"])["approval_request"]["status"],
+        "approved"
+    );
+    let registration = cli(&s, &["--json", "users", "registration", "x"]);
+    assert_eq!(registration.json()["error_code"], "60035");
+    assert_eq!(
+        json(&["users", "delete", &id])["message"],
+        "User was added to remove."
+    );
+}
