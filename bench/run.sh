@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs the benchmarks and prints one table (BENCHMARKS.md keeps results).
+# Every figure is a ratio against a baseline measured in this same run.
+# Needs wrk (Debian) and python3; never run by .ci/run.
+#
+#   bench/run.sh            # 10 s per measurement
+#   SECONDS_PER_RUN=30 bench/run.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+S=${SECONDS_PER_RUN:-10}
+VERIFY=/protected/json/verify/1234567/1
+
+command -v wrk >/dev/null || { echo "bench: install wrk (apt-get install wrk)" >&2; exit 2; }
+cargo build --release --quiet
+
+target/release/ceiling 0 > .ceiling.out &
+CEILING=$!
+trap 'kill $CEILING 2>/dev/null' EXIT
+until grep -q listening .ceiling.out 2>/dev/null; do sleep 0.1; done
+URL=$(sed 's/ceiling: listening on //' .ceiling.out)
+
+wrk_rps() { wrk -t "$1" -c "$2" -d "${S}s" "$URL$VERIFY" | awk '/Requests\/sec/ {printf "%.0f", $2}'; }
+ceiling1=$(wrk_rps 1 1)
+ceiling64=$(wrk_rps 2 64)
+
+client=$(target/release/client "$URL" "$S")
+seq=$(awk '/^sequential/ {print $2}' <<<"$client")
+conc=$(awk '/^concurrent64/ {print $2}' <<<"$client")
+rss10=$(awk '/^rss_10k/ {print $2}' <<<"$client")
+rss100=$(awk '/^rss_100k/ {print $2}' <<<"$client")
+
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+    .venv/bin/pip install --quiet --disable-pip-version-check authy==2.2.6
+fi
+python=$(.venv/bin/python python_client.py "$URL" "$S")
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+printf '\n%-44s %12s %10s %8s\n' "measurement ($S s each)" "value" "ratio" "target"
+printf '%-44s %12s %10s %8s\n' "ceiling, wrk -c1 (req/s)" "$ceiling1" "1.00" ""
+printf '%-44s %12s %10s %8s\n' "ceiling, wrk -c64 (req/s)" "$ceiling64" "1.00" ""
+printf '%-44s %12s %10s %8s\n' "client sequential verify (calls/s) vs -c1" "$seq" "$(ratio "$seq" "$ceiling1")" ">=0.80"
+printf '%-44s %12s %10s %8s\n' "client 64 concurrent (calls/s) vs -c64" "$conc" "$(ratio "$conc" "$ceiling64")" ">=0.70"
+printf '%-44s %12s %10s %8s\n' "python client sequential (calls/s)" "$python" "" ""
+printf '%-44s %12s %10s %8s\n' "client sequential vs python client" "" "$(ratio "$seq" "$python")" ">=8"
+printf '%-44s %12s %10s %8s\n' "client RSS after 10k / 100k calls (kB)" "$rss10/$rss100" "$(ratio "$rss100" "$rss10")" "~1.00"
