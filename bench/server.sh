@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Server figures: release `authy serve` on a SQLite file against the ceiling, both
+# driven by wrk at 64 connections in this same run. Prints one table.
+#
+#   bench/server.sh               # 10k users, 10 s per measurement
+#   USERS=2000 SECONDS_PER_RUN=5 bench/server.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+S=${SECONDS_PER_RUN:-10}
+USERS=${USERS:-10000}
+KEY=bench-key-0123456789abcdefABCDEF
+TARGET=${CARGO_TARGET_DIR:-../target}
+
+command -v wrk >/dev/null || { echo "bench: install wrk (apt-get install wrk)" >&2; exit 2; }
+env -u CARGO_TARGET_DIR cargo build --release --quiet
+(cd .. && cargo build --release --quiet -p authy-cli)
+WORK=$(mktemp -d)
+cleanup() { kill "${CEILING:-}" "${SERVER:-}" 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+target/release/ceiling 0 > "$WORK/ceiling.out" & CEILING=$!
+"$TARGET/release/authy" serve --listen 127.0.0.1:0 --database "sqlite://$WORK/bench.db" --api-key "$KEY" \
+    --max-sends-per-app 0 --max-sends-per-phone 0 > "$WORK/server.out" 2>/dev/null & SERVER=$!
+until grep -q listening "$WORK/ceiling.out" 2>/dev/null && grep -q listening "$WORK/server.out" 2>/dev/null; do sleep 0.1; done
+CEILING_URL=$(sed 's/.*listening on //' "$WORK/ceiling.out")
+URL=$(sed 's/.*listening on //' "$WORK/server.out")
+
+wrk_rps() { awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$1"; }
+field() { awk -v k="$1" '$1 == k {print $2}' <<<"$2"; }
+rss() { awk '/VmRSS/ {print $2}' "/proc/$SERVER/status"; }
+
+ceiling=$(wrk_rps "$(wrk -t1 -c64 -d"${S}s" "$CEILING_URL/protected/json/verify/1234567/1")")
+target/release/server_setup "$URL" "$KEY" "$USERS" "$WORK"
+rss_users=$(rss)
+valid=$(wrk -t1 -c64 -d"${S}s" -s paths.lua "$URL" -- "$WORK/valid.txt" "$KEY")
+wrong=$(wrk -t1 -c64 -d"${S}s" -s paths.lua "$URL" -- "$WORK/wrong.txt" "$KEY")
+create=$(wrk -t1 -c64 -d"${S}s" -s create.lua "$URL" -- "$KEY")
+details=$(wrk -t1 -c64 -d"${S}s" -H "X-Authy-API-Key: $KEY" "$URL/protected/json/app/details")
+rss_after=$(rss)
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
+row() { printf '%-46s %10s %8s %9s %8s\n' "$@"; }
+printf '\n'
+row "wrk -t1 -c64, $S s each, $USERS users" "req/s" "ratio" "p99 ms" "non-2xx"
+row "ceiling (fixed verify body)" "$ceiling" "1.000" "" ""
+row "valid verifications (fresh TOTP codes)" "$(wrk_rps "$valid")" "$(ratio "$(wrk_rps "$valid")" "$ceiling")" "$(field p99_ms "$valid")" "$(field non2xx "$valid")"
+row "wrong-token verifications" "$(wrk_rps "$wrong")" "$(ratio "$(wrk_rps "$wrong")" "$ceiling")" "$(field p99_ms "$wrong")" "$(field non2xx "$wrong")"
+row "user creations (durable writes)" "$(wrk_rps "$create")" "$(ratio "$(wrk_rps "$create")" "$ceiling")" "$(field p99_ms "$create")" "$(field non2xx "$create")"
+row "app/details (read + API-call counter)" "$(wrk_rps "$details")" "$(ratio "$(wrk_rps "$details")" "$ceiling")" "" ""
+row "server RSS after setup / after runs (kB)" "$rss_users/$rss_after" "" "" ""
