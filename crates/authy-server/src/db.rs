@@ -240,7 +240,7 @@ pub struct VerificationRow {
 }
 
 /// Which monthly counter to increment.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Counter {
     Sms,
     Calls,
@@ -1214,24 +1214,28 @@ impl Db {
 
     // ---- counters -----------------------------------------------------------
 
-    /// Adds one to a monthly counter.
-    pub async fn count(
+    /// Adds counts to monthly counters, all in one transaction:
+    /// `(app_id, (year, month), counter, amount)`.
+    pub async fn add_counts(
         &self,
-        app_id: i64,
-        (year, month): (i32, u8),
-        counter: Counter,
+        counts: &[(i64, (i32, u8), Counter, i64)],
     ) -> Result<(), DbError> {
-        let column = counter.column();
-        let sql = format!(
-            "INSERT INTO counters (app_id, year, month, {column}) VALUES ($1, $2, $3, 1) \
-             ON CONFLICT (app_id, year, month) DO UPDATE SET {column} = counters.{column} + 1"
-        );
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(app_id)
-            .bind(i64::from(year))
-            .bind(i64::from(month))
-            .execute(&self.pool)
-            .await?;
+        let mut tx = self.pool.begin().await?;
+        for &(app_id, (year, month), counter, amount) in counts {
+            let column = counter.column();
+            let sql = format!(
+                "INSERT INTO counters (app_id, year, month, {column}) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (app_id, year, month) DO UPDATE SET {column} = counters.{column} + $4"
+            );
+            sqlx::query(AssertSqlSafe(sql))
+                .bind(app_id)
+                .bind(i64::from(year))
+                .bind(i64::from(month))
+                .bind(amount)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

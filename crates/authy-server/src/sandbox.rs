@@ -378,6 +378,7 @@ async fn advance_clock(
 
 /// `POST /sandbox/reset`: deletes the application's data, keeps the application.
 async fn reset(State(state): State<AppState>, Api { app, .. }: Api) -> Result<Response, AppError> {
+    state.flush_counts().await?;
     state.db.reset_app(app.id).await?;
     Ok(ok(json!({"message": "Sandbox reset.", "success": true})))
 }

@@ -157,6 +157,7 @@ impl Application {
             mode: config.mode,
             callbacks: Arc::new(tokio::sync::Notify::new()),
             limits: config.limits.clone(),
+            pending_counts: Default::default(),
         };
         let created_api_key = ensure_apps(&state, &config).await?;
         Ok(Application {
@@ -192,6 +193,16 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let db = self.state.db.clone();
+        let flusher = {
+            let state = self.state.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    let _ = state.flush_counts().await;
+                }
+            })
+        };
+        let final_flush = self.state.clone();
         let worker = tokio::spawn(run_worker(
             self.state.clone(),
             self.state.callbacks.clone(),
@@ -206,6 +217,8 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         // An attempt cut short here is still queued: it is sent again after a restart.
+        flusher.abort();
+        let _ = final_flush.flush_counts().await;
         worker.abort();
         db.close().await;
         result

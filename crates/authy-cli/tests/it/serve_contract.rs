@@ -161,6 +161,11 @@ fn sigterm_stops_it_cleanly_and_a_restart_keeps_everything() {
             .get(),
         id
     );
+    // Statistics kept in memory were written at shutdown: the creation and the
+    // status read above are counted.
+    let month = client.app().stats().send().unwrap().stats.pop().unwrap();
+    assert_eq!(month.users_count, 1);
+    assert!(month.api_calls_count >= 2, "{month:?}");
 }
 
 #[test]

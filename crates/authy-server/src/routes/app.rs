@@ -47,6 +47,7 @@ pub async fn stats(
     State(state): State<AppState>,
     Api { app, .. }: Api,
 ) -> Result<Response, AppError> {
+    state.flush_counts().await?;
     let counters = state.db.counters(app.id).await?;
     let total_users = state.db.user_count(app.id).await?;
     let (year, month) = crate::clock::year_month(state.now(&app));

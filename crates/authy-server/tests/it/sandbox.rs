@@ -270,6 +270,7 @@ async fn production_mode_serves_no_sandbox_api() {
         mode,
         callbacks: Default::default(),
         limits: Default::default(),
+        pending_counts: Default::default(),
     };
     for (mode, status) in [
         (Mode::Production, StatusCode::UNAUTHORIZED),
