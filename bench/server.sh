@@ -3,11 +3,12 @@
 # driven by wrk at 64 connections in this same run. Prints one table.
 #
 #   bench/server.sh               # 10k users, 10 s per measurement
-#   USERS=2000 SECONDS_PER_RUN=5 bench/server.sh
+#   USERS=2000 SECONDS_PER_RUN=5 DURABILITY=normal bench/server.sh
 set -euo pipefail
 cd "$(dirname "$0")"
 S=${SECONDS_PER_RUN:-10}
 USERS=${USERS:-10000}
+DURABILITY=${DURABILITY:-full}   # authy serve --durability full|normal
 KEY=bench-key-0123456789abcdefABCDEF
 TARGET=${CARGO_TARGET_DIR:-../target}
 
@@ -20,7 +21,7 @@ trap cleanup EXIT
 
 target/release/ceiling 0 > "$WORK/ceiling.out" & CEILING=$!
 "$TARGET/release/authy" serve --listen 127.0.0.1:0 --database "sqlite://$WORK/bench.db" --api-key "$KEY" \
-    --max-sends-per-app 0 --max-sends-per-phone 0 > "$WORK/server.out" 2>/dev/null & SERVER=$!
+    --max-sends-per-app 0 --max-sends-per-phone 0 --durability "$DURABILITY" > "$WORK/server.out" 2>/dev/null & SERVER=$!
 until grep -q listening "$WORK/ceiling.out" 2>/dev/null && grep -q listening "$WORK/server.out" 2>/dev/null; do sleep 0.1; done
 CEILING_URL=$(sed 's/.*listening on //' "$WORK/ceiling.out")
 URL=$(sed 's/.*listening on //' "$WORK/server.out")
@@ -41,7 +42,7 @@ rss_after=$(rss)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
 row() { printf '%-46s %10s %8s %9s %8s\n' "$@"; }
 printf '\n'
-row "wrk -t1 -c64, $S s each, $USERS users" "req/s" "ratio" "p99 ms" "non-2xx"
+row "wrk -t1 -c64, $S s, $USERS users, $DURABILITY" "req/s" "ratio" "p99 ms" "non-2xx"
 row "ceiling (fixed verify body)" "$ceiling" "1.000" "" ""
 row "valid verifications (fresh TOTP codes)" "$(wrk_rps "$valid")" "$(ratio "$(wrk_rps "$valid")" "$ceiling")" "$(field p99_ms "$valid")" "$(field non2xx "$valid")"
 row "wrong-token verifications" "$(wrk_rps "$wrong")" "$(ratio "$(wrk_rps "$wrong")" "$ceiling")" "$(field p99_ms "$wrong")" "$(field non2xx "$wrong")"

@@ -4,6 +4,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use authy_server::db::Durability;
 use authy_server::{Application, Config, Limits, Mode};
 use clap::{Args, ValueEnum};
 
@@ -47,6 +48,16 @@ pub struct ServeArgs {
     /// Requests served at once; more are refused at once with 429 (DoS protection).
     #[arg(long, default_value_t = 256, value_name = "N")]
     max_in_flight: usize,
+    /// full: every commit is flushed to disk before it is acknowledged. normal:
+    /// commits survive a crash of the server, not of the machine; much faster.
+    #[arg(long, value_enum, default_value_t = DurabilityArg::Full)]
+    durability: DurabilityArg,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum DurabilityArg {
+    Full,
+    Normal,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -76,6 +87,10 @@ pub async fn run(args: ServeArgs, api_keys: Vec<String>) -> ExitCode {
             ..Limits::default()
         },
         max_in_flight: args.max_in_flight,
+        durability: match args.durability {
+            DurabilityArg::Full => Durability::Full,
+            DurabilityArg::Normal => Durability::Normal,
+        },
         ..Config::default()
     };
     let app_name = config.app_name.clone();

@@ -44,6 +44,27 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// How commits reach the disk (SQLite's `synchronous`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// Every commit is flushed before it is acknowledged: nothing acknowledged is
+    /// lost even to power loss or an OS crash. The default.
+    #[default]
+    Full,
+    /// With WAL, commits survive a crash of the server process (SIGKILL), but an
+    /// OS crash or power loss may lose the last ones. Much faster.
+    Normal,
+}
+
+impl Durability {
+    fn pragma(self) -> &'static str {
+        match self {
+            Durability::Full => "PRAGMA synchronous = FULL",
+            Durability::Normal => "PRAGMA synchronous = NORMAL",
+        }
+    }
+}
+
 /// The store.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -416,6 +437,11 @@ impl Db {
     /// Opens (creating if needed) and migrates the database at `url`:
     /// `sqlite://PATH` or `sqlite::memory:`.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
+        Db::connect_with(url, Durability::Full).await
+    }
+
+    /// As [`Db::connect`], choosing how commits reach the disk.
+    pub async fn connect_with(url: &str, durability: Durability) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
         let memory = url.starts_with("sqlite::memory:") || url.contains("mode=memory");
         let url = if url.starts_with("sqlite://") && !url.contains("mode=") {
@@ -438,12 +464,12 @@ impl Db {
         };
         let pool = pool_options
             .acquire_timeout(Duration::from_secs(10))
-            .after_connect(|conn, _meta| {
+            .after_connect(move |conn, _meta| {
                 Box::pin(async move {
-                    // Every acknowledged write is durable; writers wait rather than fail.
+                    // Writers wait rather than fail; commits reach the disk as chosen.
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA busy_timeout = 5000").await?;
-                    conn.execute("PRAGMA synchronous = FULL").await?;
+                    conn.execute(durability.pragma()).await?;
                     Ok(())
                 })
             })
@@ -1282,6 +1308,20 @@ mod tests {
             .collect();
         assert_eq!(files, embedded);
         assert!(SQLITE_MIGRATIONS.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[tokio::test]
+    async fn durability_sets_sqlite_synchronous() {
+        for (durability, expected) in [(Durability::Full, 2i64), (Durability::Normal, 1)] {
+            let db = Db::connect_with("sqlite::memory:", durability)
+                .await
+                .unwrap();
+            let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+            assert_eq!(level, expected, "{durability:?}");
+        }
     }
 
     #[tokio::test]

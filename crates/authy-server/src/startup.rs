@@ -17,7 +17,7 @@ use tower::Layer as _;
 use crate::callbacks::{CallbackSettings, run_worker};
 use crate::clock::Clock;
 use crate::crypto::{Crypto, key_hash, random_alphanumeric};
-use crate::db::{Db, DbError};
+use crate::db::{Db, DbError, Durability};
 use crate::routes::{normalize_path, router};
 use crate::state::{AppState, Limits, Mode};
 
@@ -45,6 +45,8 @@ pub struct Config {
     /// Requests served at once; more are refused at once with 429 `60003`
     /// rather than queued, so overload cannot grow memory without bound.
     pub max_in_flight: usize,
+    /// How commits reach the disk.
+    pub durability: Durability,
 }
 
 impl Default for Config {
@@ -60,6 +62,7 @@ impl Default for Config {
             callbacks: CallbackSettings::default(),
             limits: Limits::default(),
             max_in_flight: 256,
+            durability: Durability::Full,
         }
     }
 }
@@ -148,7 +151,9 @@ impl Application {
             ));
         }
         let secret = resolve_secret_key(config.secret_key.as_deref(), db_path.as_deref())?;
-        let db = Db::connect(&config.database_url).await.map_err(db_error)?;
+        let db = Db::connect_with(&config.database_url, config.durability)
+            .await
+            .map_err(db_error)?;
         let crypto = Crypto::new(&secret);
         let state = AppState {
             db,
