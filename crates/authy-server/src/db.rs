@@ -282,6 +282,33 @@ impl Counter {
     }
 }
 
+/// What a token would prove, found before the verification's transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// It matches nothing (or is malformed): a failed attempt.
+    Nothing,
+    /// The application accepts it unchecked (legacy unforced verification).
+    Unchecked,
+    /// It is the code of this step of a TOTP secret.
+    Step { seed: Seed, step: i64 },
+    /// It is this SMS or voice code.
+    Code { token_id: i64 },
+}
+
+/// How a verification attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Accepted,
+    /// The step or code was already used (60019).
+    Reused,
+    /// The token proves nothing (60020).
+    Rejected,
+    /// Too many failures: refused until `oldest` leaves the window (429 60003).
+    Limited {
+        oldest: i64,
+    },
+}
+
 /// Which TOTP secret a step belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Seed {
@@ -744,34 +771,6 @@ impl Db {
         Ok(())
     }
 
-    /// Records `step` as the last accepted step of a TOTP secret, only if it is
-    /// later than the one stored. One conditional UPDATE, so of many concurrent
-    /// verifications of the same code exactly one wins (WIRE.md §8.5).
-    pub async fn accept_step(&self, user_id: i64, seed: Seed, step: i64) -> Result<bool, DbError> {
-        let column = match seed {
-            Seed::Generic => "generic_last_step",
-            Seed::Device => "device_last_step",
-        };
-        let sql = format!(
-            "UPDATE users SET {column} = $1, confirmed = 1 WHERE id = $2 AND ({column} IS NULL OR {column} < $1)"
-        );
-        let done = sqlx::query(AssertSqlSafe(sql))
-            .bind(step)
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    /// Marks the user as having verified a code.
-    pub async fn confirm_user(&self, user_id: i64) -> Result<(), DbError> {
-        sqlx::query("UPDATE users SET confirmed = 1 WHERE id = $1")
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     /// Users of the application now.
     pub async fn user_count(&self, app_id: i64) -> Result<i64, DbError> {
         Ok(
@@ -855,19 +854,6 @@ impl Db {
             .fetch_all(&self.pool)
             .await?;
         Ok(rows.iter().map(token_row).collect::<Result<_, _>>()?)
-    }
-
-    /// Marks a code used, only if it was not: exactly one concurrent use wins.
-    pub async fn use_token(&self, token_id: i64, user_id: i64, now: i64) -> Result<bool, DbError> {
-        let done = sqlx::query("UPDATE tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
-            .bind(now)
-            .bind(token_id)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 1 {
-            self.confirm_user(user_id).await?;
-        }
-        Ok(done.rows_affected() == 1)
     }
 
     // ---- messages -----------------------------------------------------------
@@ -1156,52 +1142,97 @@ impl Db {
 
     // ---- limits -------------------------------------------------------------
 
-    /// Records a verification attempt at `now` and returns its id, the number of
-    /// unsuccessful attempts of the user since `since` (this one included), and
-    /// the time of the oldest of them.
-    pub async fn begin_verify_attempt(
+    /// Records a verification attempt and decides it, in one transaction (one
+    /// durable write per verification). The attempt is inserted first, so the
+    /// transaction takes SQLite's write lock at once and parallel attempts are
+    /// serialised: with `max_failures` > 0 (0 turns the limit off), an attempt
+    /// that finds more than `max_failures` unsuccessful attempts since `since`
+    /// (itself included) is rolled back and refused. Otherwise `claim` is applied
+    /// with a conditional update, so a step or code is accepted at most once.
+    pub async fn verify_attempt(
         &self,
         app_id: i64,
         user_id: i64,
         now: i64,
         since: i64,
-    ) -> Result<(i64, i64, i64), DbError> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO verify_attempts (app_id, user_id, at) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(app_id)
-        .bind(user_id)
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await?;
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS failures, MIN(at) AS oldest FROM verify_attempts WHERE user_id = $1 AND at > $2 AND succeeded = 0",
-        )
-        .bind(user_id)
-        .bind(since)
-        .fetch_one(&self.pool)
-        .await?;
-        let failures: i64 = row.try_get("failures")?;
-        let oldest: Option<i64> = row.try_get("oldest")?;
-        Ok((id, failures, oldest.unwrap_or(now)))
-    }
-
-    /// Marks an attempt successful (it then no longer counts as a failure).
-    pub async fn succeed_verify_attempt(&self, id: i64) -> Result<(), DbError> {
-        sqlx::query("UPDATE verify_attempts SET succeeded = 1 WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
+        max_failures: i64,
+        claim: Claim,
+    ) -> Result<Verdict, DbError> {
+        let mut tx = self.pool.begin().await?;
+        let mut attempt = None;
+        if max_failures > 0 {
+            let id: i64 = sqlx::query_scalar("INSERT INTO verify_attempts (app_id, user_id, at) VALUES ($1, $2, $3) RETURNING id")
+                .bind(app_id)
+                .bind(user_id)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+            let row = sqlx::query(
+                "SELECT COUNT(*) AS failures, MIN(at) AS oldest FROM verify_attempts WHERE user_id = $1 AND at > $2 AND succeeded = 0",
+            )
+            .bind(user_id)
+            .bind(since)
+            .fetch_one(&mut *tx)
             .await?;
-        Ok(())
-    }
-
-    /// Forgets an attempt refused by the limit, so refusals do not extend the lockout.
-    pub async fn forget_verify_attempt(&self, id: i64) -> Result<(), DbError> {
-        sqlx::query("DELETE FROM verify_attempts WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+            let failures: i64 = row.try_get("failures")?;
+            if failures > max_failures {
+                let oldest: Option<i64> = row.try_get("oldest")?;
+                tx.rollback().await?;
+                return Ok(Verdict::Limited {
+                    oldest: oldest.unwrap_or(now),
+                });
+            }
+            attempt = Some(id);
+        }
+        let accepted = match claim {
+            Claim::Nothing => false,
+            Claim::Unchecked => true,
+            Claim::Step { seed, step } => {
+                let column = match seed {
+                    Seed::Generic => "generic_last_step",
+                    Seed::Device => "device_last_step",
+                };
+                let sql = format!(
+                    "UPDATE users SET {column} = $1, confirmed = 1 WHERE id = $2 AND ({column} IS NULL OR {column} < $1)"
+                );
+                sqlx::query(AssertSqlSafe(sql))
+                    .bind(step)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1
+            }
+            Claim::Code { token_id } => {
+                let used =
+                    sqlx::query("UPDATE tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+                        .bind(now)
+                        .bind(token_id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()
+                        == 1;
+                if used {
+                    sqlx::query("UPDATE users SET confirmed = 1 WHERE id = $1")
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                used
+            }
+        };
+        if accepted && let Some(id) = attempt {
+            sqlx::query("UPDATE verify_attempts SET succeeded = 1 WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(match (accepted, claim) {
+            (true, _) => Verdict::Accepted,
+            (false, Claim::Nothing) => Verdict::Rejected,
+            (false, _) => Verdict::Reused,
+        })
     }
 
     /// Messages sent since `since` by the application, to one phone if given,

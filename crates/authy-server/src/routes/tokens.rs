@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
 use super::{device_type, load_user, text_param};
-use crate::db::{AppRow, Counter, MessageRow, Seed, UserRow};
+use crate::db::{AppRow, Claim, Counter, MessageRow, Seed, UserRow, Verdict};
 use crate::error::{AppError, ok};
-use crate::otp::{self, TotpParams};
+use crate::otp;
 use crate::params::{Api, Path};
 use crate::state::AppState;
 use crate::{phone, texts};
@@ -163,39 +163,37 @@ pub async fn verify(
 ) -> Result<Response, AppError> {
     let user = load_user(&state, app.id, &id).await?;
     let now = state.now(&app);
-    // Every attempt is recorded before anything is checked (malformed tokens are
-    // guesses too), so parallel guesses cannot slip under the limit.
-    let attempt = match state.limits.verify_failures {
-        0 => None,
-        max => {
-            let window = state.limits.verify_window;
-            let (attempt, failures, oldest) = state
-                .db
-                .begin_verify_attempt(app.id, user.id, now, now - window)
-                .await?;
-            if failures > max {
-                state.db.forget_verify_attempt(attempt).await?;
-                return Err(AppError::rate_limited((oldest + window - now).max(1) as u64));
-            }
-            Some(attempt)
-        }
-    };
-    // Token syntax errors are 60020, never 400 (WIRE.md §3.10).
-    if !(6..=12).contains(&token.len()) || !token.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AppError::invalid_token());
-    }
     let force = params.bool(&["force"]).unwrap_or(false);
     let action = params.string(&["action"])?.unwrap_or_default();
 
-    // Legacy lax behaviour, only when the application asks for it (WIRE.md §3.10).
-    let accepted =
+    // First what the token would prove (reads and crypto only), then one
+    // transaction records the attempt, applies the guessing limit and consumes
+    // the code or step: one durable write per verification.
+    let (claim, accepted) =
         if !force && app.legacy_unforced_verify && user.device.is_none() && !user.confirmed {
-            Accepted::Sms
+            // Legacy lax behaviour, only when the application asks for it (WIRE.md §3.10).
+            (Claim::Unchecked, Accepted::Sms)
+        } else if !(6..=12).contains(&token.len()) || !token.bytes().all(|b| b.is_ascii_digit()) {
+            // Token syntax errors are 60020, never 400 (WIRE.md §3.10); still an attempt.
+            (Claim::Nothing, Accepted::Sms)
         } else {
-            check_token(&state, &app, &user, &token, &action, now).await?
+            match_token(&state, &app, &user, &token, &action, now).await?
         };
-    if let Some(attempt) = attempt {
-        state.db.succeed_verify_attempt(attempt).await?;
+    let limits = &state.limits;
+    let since = now - limits.verify_window;
+    match state
+        .db
+        .verify_attempt(app.id, user.id, now, since, limits.verify_failures, claim)
+        .await?
+    {
+        Verdict::Accepted => {}
+        Verdict::Reused => return Err(AppError::new(ErrorCode::TokenReused)),
+        Verdict::Rejected => return Err(AppError::invalid_token()),
+        Verdict::Limited { oldest } => {
+            return Err(AppError::rate_limited(
+                (oldest + limits.verify_window - now).max(1) as u64,
+            ));
+        }
     }
     state.count(&app, Counter::Auths).await?;
     let (os_type, device_id, registered) = match &accepted {
@@ -230,48 +228,42 @@ pub async fn verify(
     })))
 }
 
-/// Tries the Authy-app TOTP, the generic TOTP, then the SMS/voice codes.
-async fn check_token(
+/// What `token` would prove, trying the Authy-app TOTP, the generic TOTP, then
+/// the SMS/voice codes. Nothing is written here.
+async fn match_token(
     state: &AppState,
     app: &AppRow,
     user: &UserRow,
     token: &str,
     action: &str,
     now: i64,
-) -> Result<Accepted, AppError> {
+) -> Result<(Claim, Accepted), AppError> {
     if let Some(device) = &user.device {
         let seed = state
             .crypto
             .decrypt(&device.seed)
             .map_err(AppError::internal)?;
-        if let Some(result) = check_totp(
-            state,
-            user.id,
-            Seed::Device,
-            &seed,
-            token,
-            now,
-            otp::authy_app(app.token_length),
-        )
-        .await?
+        if let Some(step) = otp::matching_step(&seed, token, now, otp::authy_app(app.token_length))
         {
-            return result.map(|()| Accepted::AuthyApp(device.os_type.clone()));
+            return Ok((
+                Claim::Step {
+                    seed: Seed::Device,
+                    step,
+                },
+                Accepted::AuthyApp(device.os_type.clone()),
+            ));
         }
     }
     if let Some(sealed) = &user.generic_seed {
         let seed = state.crypto.decrypt(sealed).map_err(AppError::internal)?;
-        if let Some(result) = check_totp(
-            state,
-            user.id,
-            Seed::Generic,
-            &seed,
-            token,
-            now,
-            otp::GENERIC,
-        )
-        .await?
-        {
-            return result.map(|()| Accepted::Authenticator);
+        if let Some(step) = otp::matching_step(&seed, token, now, otp::GENERIC) {
+            return Ok((
+                Claim::Step {
+                    seed: Seed::Generic,
+                    step,
+                },
+                Accepted::Authenticator,
+            ));
         }
     }
     for pending in state.db.live_tokens(user.id, now).await? {
@@ -284,33 +276,14 @@ async fn check_token(
         }
         // A code issued for an action verifies only with that action (WIRE.md §3.10).
         if pending.action != action {
-            return Err(AppError::invalid_token());
+            return Ok((Claim::Nothing, Accepted::Sms));
         }
-        if pending.used_at.is_some() || !state.db.use_token(pending.id, user.id, now).await? {
-            return Err(AppError::new(ErrorCode::TokenReused));
-        }
-        return Ok(Accepted::Sms);
+        return Ok((
+            Claim::Code {
+                token_id: pending.id,
+            },
+            Accepted::Sms,
+        ));
     }
-    Err(AppError::invalid_token())
-}
-
-/// `None` if the token is not this secret's code now; otherwise accepted, or
-/// 60019 when its step was already used (WIRE.md §8.5).
-async fn check_totp(
-    state: &AppState,
-    user_id: i64,
-    seed_kind: Seed,
-    seed: &[u8],
-    token: &str,
-    now: i64,
-    p: TotpParams,
-) -> Result<Option<Result<(), AppError>>, AppError> {
-    let Some(step) = otp::matching_step(seed, token, now, p) else {
-        return Ok(None);
-    };
-    if state.db.accept_step(user_id, seed_kind, step).await? {
-        Ok(Some(Ok(())))
-    } else {
-        Ok(Some(Err(AppError::new(ErrorCode::TokenReused))))
-    }
+    Ok((Claim::Nothing, Accepted::Sms))
 }
