@@ -170,12 +170,13 @@ pub async fn verify(
     // transaction records the attempt, applies the guessing limit and consumes
     // the code or step: one durable write per verification.
     let (claim, accepted) =
-        if !force && app.legacy_unforced_verify && user.device.is_none() && !user.confirmed {
-            // Legacy lax behaviour, only when the application asks for it (WIRE.md §3.10).
-            (Claim::Unchecked, Accepted::Sms)
-        } else if !(6..=12).contains(&token.len()) || !token.bytes().all(|b| b.is_ascii_digit()) {
+        if !(6..=12).contains(&token.len()) || !token.bytes().all(|b| b.is_ascii_digit()) {
             // Token syntax errors are 60020, never 400 (WIRE.md §3.10); still an attempt.
             (Claim::Nothing, Accepted::Sms)
+        } else if !force && app.legacy_unforced_verify && user.device.is_none() && !user.confirmed {
+            // Legacy lax behaviour, only when the application asks for it and only
+            // for syntactically valid tokens (WIRE.md §3.10).
+            (Claim::Unchecked, Accepted::Sms)
         } else {
             match_token(&state, &app, &user, &token, &action, now).await?
         };

@@ -498,6 +498,11 @@ async fn unforced_verification_is_enforced_unless_the_app_asks_for_legacy_behavi
         .send()
         .await
         .unwrap();
+    // ...but only syntactically valid tokens.
+    let malformed = app
+        .get(&format!("/protected/json/verify/12ab56/{id}"))
+        .await;
+    assert_eq!(malformed.json()["error_code"], "60020");
     // Forced verification is always checked.
     assert!(
         app.client
