@@ -145,16 +145,6 @@ async fn issue_code(
     Ok(code)
 }
 
-/// What a code matched.
-enum Accepted {
-    /// An SMS or voice code.
-    Sms,
-    /// The Authy app's TOTP.
-    AuthyApp(String),
-    /// The generic authenticator's TOTP.
-    Authenticator,
-}
-
 /// `GET /protected/json/verify/{token}/{id}`
 pub async fn verify(
     State(state): State<AppState>,
@@ -169,17 +159,16 @@ pub async fn verify(
     // First what the token would prove (reads and crypto only), then one
     // transaction records the attempt, applies the guessing limit and consumes
     // the code or step: one durable write per verification.
-    let (claim, accepted) =
-        if !(6..=12).contains(&token.len()) || !token.bytes().all(|b| b.is_ascii_digit()) {
-            // Token syntax errors are 60020, never 400 (WIRE.md §3.10); still an attempt.
-            (Claim::Nothing, Accepted::Sms)
-        } else if !force && app.legacy_unforced_verify && user.device.is_none() && !user.confirmed {
-            // Legacy lax behaviour, only when the application asks for it and only
-            // for syntactically valid tokens (WIRE.md §3.10).
-            (Claim::Unchecked, Accepted::Sms)
-        } else {
-            match_token(&state, &app, &user, &token, &action, now).await?
-        };
+    let claim = if !(6..=12).contains(&token.len()) || !token.bytes().all(|b| b.is_ascii_digit()) {
+        // Token syntax errors are 60020, never 400 (WIRE.md §3.10); still an attempt.
+        Claim::Nothing
+    } else if !force && app.legacy_unforced_verify && user.device.is_none() && !user.confirmed {
+        // Legacy lax behaviour, only when the application asks for it and only
+        // for syntactically valid tokens (WIRE.md §3.10).
+        Claim::Unchecked
+    } else {
+        match_token(&state, &app, &user, &token, &action, now).await?
+    };
     let limits = &state.limits;
     let since = now - limits.verify_window;
     match state
@@ -197,14 +186,24 @@ pub async fn verify(
         }
     }
     state.count(&app, Counter::Auths).await?;
-    let (os_type, device_id, registered) = match &accepted {
-        Accepted::Sms => ("sms".to_owned(), Value::Null, user.created_at),
-        Accepted::AuthyApp(os) => (
-            os.clone(),
-            user.device.as_ref().map_or(Value::Null, |d| d.id.into()),
-            user.device.as_ref().map_or(0, |d| d.registered_at),
+    // The device that produced the code (WIRE.md §3.10): the Authy app's for its
+    // TOTP, `unknown` for an authenticator app, `sms` for SMS and voice codes.
+    let device = user.device.as_ref();
+    let (os_type, device_id, registered) = match claim {
+        Claim::Step {
+            seed: Seed::Device, ..
+        } => (
+            device.map_or_else(|| "unknown".to_owned(), |d| d.os_type.clone()),
+            device.map_or(Value::Null, |d| d.id.into()),
+            device.map_or(0, |d| d.registered_at),
         ),
-        Accepted::Authenticator => ("unknown".to_owned(), Value::Null, user.created_at),
+        Claim::Step {
+            seed: Seed::Generic,
+            ..
+        } => ("unknown".to_owned(), Value::Null, user.created_at),
+        Claim::Code { .. } | Claim::Unchecked | Claim::Nothing => {
+            ("sms".to_owned(), Value::Null, user.created_at)
+        }
     };
     // `success` is the string "true" here, as the real service sends it (WIRE.md §3.10).
     Ok(ok(json!({
@@ -238,7 +237,7 @@ async fn match_token(
     token: &str,
     action: &str,
     now: i64,
-) -> Result<(Claim, Accepted), AppError> {
+) -> Result<Claim, AppError> {
     if let Some(device) = &user.device {
         let seed = state
             .crypto
@@ -246,25 +245,19 @@ async fn match_token(
             .map_err(AppError::internal)?;
         if let Some(step) = otp::matching_step(&seed, token, now, otp::authy_app(app.token_length))
         {
-            return Ok((
-                Claim::Step {
-                    seed: Seed::Device,
-                    step,
-                },
-                Accepted::AuthyApp(device.os_type.clone()),
-            ));
+            return Ok(Claim::Step {
+                seed: Seed::Device,
+                step,
+            });
         }
     }
     if let Some(sealed) = &user.generic_seed {
         let seed = state.crypto.decrypt(sealed).map_err(AppError::internal)?;
         if let Some(step) = otp::matching_step(&seed, token, now, otp::GENERIC) {
-            return Ok((
-                Claim::Step {
-                    seed: Seed::Generic,
-                    step,
-                },
-                Accepted::Authenticator,
-            ));
+            return Ok(Claim::Step {
+                seed: Seed::Generic,
+                step,
+            });
         }
     }
     for pending in state.db.live_tokens(user.id, now).await? {
@@ -277,14 +270,11 @@ async fn match_token(
         }
         // A code issued for an action verifies only with that action (WIRE.md §3.10).
         if pending.action != action {
-            return Ok((Claim::Nothing, Accepted::Sms));
+            return Ok(Claim::Nothing);
         }
-        return Ok((
-            Claim::Code {
-                token_id: pending.id,
-            },
-            Accepted::Sms,
-        ));
+        return Ok(Claim::Code {
+            token_id: pending.id,
+        });
     }
-    Ok((Claim::Nothing, Accepted::Sms))
+    Ok(Claim::Nothing)
 }
