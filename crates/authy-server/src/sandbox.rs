@@ -49,6 +49,7 @@ async fn messages(
     if let Some(c) = &channel
         && c != "sms"
         && c != "call"
+        && c != "email"
     {
         return Err(AppError::invalid_parameter(
             "channel",
@@ -75,7 +76,7 @@ async fn messages(
         list.push(json!({
             "id": m.id,
             "channel": m.channel,
-            "to": phone::display(m.country_code, &m.phone),
+            "to": if m.channel == "email" { m.phone.clone() } else { phone::display(m.country_code, &m.phone) },
             "authy_id": m.authy_id,
             "code": code,
             "text": open(&m.text_enc)?,

@@ -50,6 +50,7 @@ pub fn router(state: AppState, max_in_flight: usize) -> Router {
         )
         .route("/protected/json/sms/{id}", get(tokens::sms))
         .route("/protected/json/call/{id}", get(tokens::call))
+        .route("/protected/json/email/{id}", post(tokens::email))
         .route("/protected/json/verify/{token}/{id}", get(tokens::verify))
         .route("/protected/json/app/details", get(app::details))
         .route("/protected/json/app/stats", get(app::stats))

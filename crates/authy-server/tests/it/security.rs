@@ -333,6 +333,7 @@ async fn every_route_needs_a_key_and_no_application_sees_another() {
         ("GET", "/protected/json/registrations/status?custom_user_id=x".to_owned()),
         ("GET", format!("/protected/json/sms/{id}")),
         ("GET", format!("/protected/json/call/{id}")),
+        ("POST", format!("/protected/json/email/{id}")),
         ("GET", format!("/protected/json/verify/{code}/{id}")),
         ("GET", "/protected/json/app/details".to_owned()),
         ("GET", "/protected/json/app/stats".to_owned()),

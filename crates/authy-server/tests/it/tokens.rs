@@ -539,3 +539,57 @@ async fn of_many_parallel_verifications_of_one_code_exactly_one_succeeds() {
     }
     assert_eq!((ok, refused), (1, 15));
 }
+
+#[tokio::test]
+async fn an_email_token_arrives_in_the_inbox_and_verifies_like_an_sms_code() {
+    let app = spawn_app().await;
+    let id = app.user("ada@example.com", "4053425699").await;
+    let sent = app.client.tokens().email(id).send().await.unwrap();
+    assert_eq!(
+        (sent.message.as_str(), sent.email.as_deref()),
+        ("Email token was sent", Some("ada@example.com"))
+    );
+    let email_id = sent.email_id.unwrap();
+    assert!(
+        email_id.len() == 34
+            && email_id.starts_with("EM")
+            && email_id[2..]
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+        "{email_id}"
+    );
+    let inbox = app
+        .get(&format!("/sandbox/messages?channel=email&authy_id={id}"))
+        .await
+        .json();
+    let message = &inbox["messages"][0];
+    assert_eq!(
+        (message["to"].as_str(), message["channel"].as_str()),
+        (Some("ada@example.com"), Some("email"))
+    );
+    let code = message["code"].as_str().unwrap().to_owned();
+    app.client
+        .tokens()
+        .verify(id, code.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        app.client
+            .tokens()
+            .verify(id, code.as_str())
+            .send()
+            .await
+            .unwrap_err()
+            .is_token_reused()
+    );
+    assert!(
+        app.other_client()
+            .tokens()
+            .email(id)
+            .send()
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+}

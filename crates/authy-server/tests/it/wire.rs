@@ -102,6 +102,11 @@ async fn answers_match_the_recorded_fixtures_key_for_key() {
         app.get(&format!("/protected/json/sms/{id}")).await,
     );
     check(
+        "email_sent",
+        app.post_json(&format!("/protected/json/email/{id}"), &json!({}))
+            .await,
+    );
+    check(
         "call_started",
         app.get(&format!("/protected/json/call/{id}")).await,
     );
