@@ -93,7 +93,7 @@ impl FromRequest<AppState> for Api {
             None => None,
         };
         let app = app.ok_or_else(|| AppError::new(ErrorCode::InvalidApiKey))?;
-        state.count(&app, Counter::ApiCalls).await?;
+        state.count(&app, Counter::ApiCalls);
 
         // Decoding errors come after authentication (WIRE.md §2, processing order).
         let query = query.map_err(|_| AppError::new(ErrorCode::InvalidUtf8))?;

@@ -99,7 +99,7 @@ impl AppState {
     /// statistics: they are kept in memory and written in one transaction every
     /// second ([`AppState::flush_counts`]), so a request does not pay a durable
     /// write for them; a crash loses at most about a second of counts.
-    pub async fn count(&self, app: &AppRow, counter: Counter) -> Result<(), AppError> {
+    pub fn count(&self, app: &AppRow, counter: Counter) {
         let month = crate::clock::year_month(self.now(app));
         *self
             .pending_counts
@@ -107,7 +107,6 @@ impl AppState {
             .expect("counter lock")
             .entry((app.id, month, counter))
             .or_insert(0) += 1;
-        Ok(())
     }
 
     /// Writes the counts kept in memory. Before reading statistics, before a

@@ -179,9 +179,8 @@ async fn deliver(
         created_at: now,
     };
     state.db.insert_message(app.id, &message).await?;
-    state
-        .count(app, if voice { Counter::Calls } else { Counter::Sms })
-        .await
+    state.count(app, if voice { Counter::Calls } else { Counter::Sms });
+    Ok(())
 }
 
 /// `country_code` and `phone_number`, both required.

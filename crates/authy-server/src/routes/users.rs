@@ -76,7 +76,7 @@ pub async fn create(
         .create_user(app.id, country_code, &digits, &email, now)
         .await?;
     if created {
-        state.count(&app, Counter::Users).await?;
+        state.count(&app, Counter::Users);
         if send_install_link {
             // Recorded, never delivered (WIRE.md §3.1).
             let text = format!(
