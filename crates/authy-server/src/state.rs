@@ -7,7 +7,7 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::crypto::Crypto;
-use crate::db::{AppRow, Counter, Db};
+use crate::db::{AppRow, Counter, Db, MessageRow};
 use crate::error::AppError;
 
 /// Whether the sandbox control API is served.
@@ -44,6 +44,22 @@ impl Default for Limits {
             send_window: 3600,
         }
     }
+}
+
+/// A message for a user or a phone.
+pub struct Outgoing<'a> {
+    pub authy_id: Option<i64>,
+    /// 0 for an e-mail.
+    pub country_code: u16,
+    /// Phone digits, or the address of an e-mail.
+    pub to: &'a str,
+    /// `sms`, `call` or `email`.
+    pub channel: &'static str,
+    /// `token`, `phone_verification` or `install_link`.
+    pub kind: &'static str,
+    pub code: Option<&'a str>,
+    pub text: &'a str,
+    pub locale: &'a str,
 }
 
 /// Counts by (application, (year, month), counter), not yet written.
@@ -91,6 +107,31 @@ impl AppState {
             if sent >= limit {
                 return Err(AppError::rate_limited((oldest + window - now).max(1) as u64));
             }
+        }
+        Ok(())
+    }
+
+    /// Sends a message: it is stored, code and text encrypted, in the outbox
+    /// that `/sandbox/messages` reads (the only delivery provider there is).
+    /// SMS and calls that carry a code count in the month's statistics.
+    pub async fn deliver(&self, app: &AppRow, m: Outgoing<'_>, now: i64) -> Result<(), AppError> {
+        let message = MessageRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            authy_id: m.authy_id,
+            country_code: m.country_code,
+            phone: m.to.to_owned(),
+            channel: m.channel.to_owned(),
+            kind: m.kind.to_owned(),
+            code_enc: m.code.map(|code| self.crypto.encrypt(code.as_bytes())),
+            text_enc: self.crypto.encrypt(m.text.as_bytes()),
+            locale: m.locale.to_owned(),
+            created_at: now,
+        };
+        self.db.insert_message(app.id, &message).await?;
+        match (m.channel, m.code) {
+            ("sms", Some(_)) => self.count(app, Counter::Sms),
+            ("call", Some(_)) => self.count(app, Counter::Calls),
+            _ => {}
         }
         Ok(())
     }

@@ -14,11 +14,11 @@ use subtle::ConstantTimeEq;
 
 use super::text_param;
 use crate::clock::date_time;
-use crate::db::{AppRow, Counter, MessageRow, VerificationRow};
+use crate::db::{AppRow, VerificationRow};
 use crate::error::{AppError, ok};
 use crate::params::{Api, Params};
 use crate::phone::{self, LineType};
-use crate::state::AppState;
+use crate::state::{AppState, Outgoing};
 use crate::texts;
 
 /// "Each verification code is valid for 10 minutes." (WIRE.md §3.14)
@@ -120,18 +120,17 @@ pub async fn start(
     let language = texts::language(locale.as_deref());
     let text =
         texts::verification_message(language, &app.name, &code, voice, custom_message.as_deref());
-    deliver(
-        &state,
-        &app,
+    let outgoing = Outgoing {
+        authy_id: None,
         country_code,
-        &line.digits,
-        voice,
-        &code,
-        &text,
-        locale.as_deref(),
-        now,
-    )
-    .await?;
+        to: &line.digits,
+        channel: if voice { "call" } else { "sms" },
+        kind: "phone_verification",
+        code: Some(&code),
+        text: &text,
+        locale: locale.as_deref().unwrap_or("en"),
+    };
+    state.deliver(&app, outgoing, now).await?;
     let shown = phone::display(country_code, &line.digits);
     Ok(ok(json!({
         "carrier": line.carrier.unwrap_or_default(),
@@ -152,35 +151,6 @@ fn seconds_left(v: &VerificationRow, now: i64) -> i64 {
 fn open(state: &AppState, sealed: &str) -> Result<String, AppError> {
     let plain = state.crypto.decrypt(sealed).map_err(AppError::internal)?;
     String::from_utf8(plain).map_err(AppError::internal)
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn deliver(
-    state: &AppState,
-    app: &AppRow,
-    country_code: u16,
-    digits: &str,
-    voice: bool,
-    code: &str,
-    text: &str,
-    locale: Option<&str>,
-    now: i64,
-) -> Result<(), AppError> {
-    let message = MessageRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        authy_id: None,
-        country_code,
-        phone: digits.to_owned(),
-        channel: if voice { "call" } else { "sms" }.into(),
-        kind: "phone_verification".into(),
-        code_enc: Some(state.crypto.encrypt(code.as_bytes())),
-        text_enc: state.crypto.encrypt(text.as_bytes()),
-        locale: locale.unwrap_or("en").to_owned(),
-        created_at: now,
-    };
-    state.db.insert_message(app.id, &message).await?;
-    state.count(app, if voice { Counter::Calls } else { Counter::Sms });
-    Ok(())
 }
 
 /// `country_code` and `phone_number`, both required.

@@ -8,11 +8,11 @@ use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
 use super::{device_type, load_user, text_param};
-use crate::db::{AppRow, Claim, Counter, MessageRow, Seed, UserRow, Verdict};
+use crate::db::{AppRow, Claim, Counter, Seed, UserRow, Verdict};
 use crate::error::{AppError, ok};
 use crate::otp;
 use crate::params::{Api, Path};
-use crate::state::AppState;
+use crate::state::{AppState, Outgoing};
 use crate::{phone, texts};
 
 /// How long an SMS or voice code stays valid (WIRE.md §8.3).
@@ -55,20 +55,18 @@ pub async fn email(
     state.check_send_limits(&app, 0, &user.email, now).await?;
     let code = issue_code(&state, &app, &user, "", now).await?;
     let text = texts::message("en", &app.name, &code, false, None);
-    let message = MessageRow {
-        id: uuid::Uuid::new_v4().to_string(),
+    let outgoing = Outgoing {
         authy_id: Some(user.id),
         // An e-mail has no phone: the address takes its place, with country code 0.
         country_code: 0,
-        phone: user.email.clone(),
-        channel: "email".into(),
-        kind: "token".into(),
-        code_enc: Some(state.crypto.encrypt(code.as_bytes())),
-        text_enc: state.crypto.encrypt(text.as_bytes()),
-        locale: "en".into(),
-        created_at: now,
+        to: &user.email,
+        channel: "email",
+        kind: "token",
+        code: Some(&code),
+        text: &text,
+        locale: "en",
     };
-    state.db.insert_message(app.id, &message).await?;
+    state.deliver(&app, outgoing, now).await?;
     // `email_id` is `EM` + 32 lower-case hex digits, as the real service's.
     let email_id = format!(
         "EM{}",
@@ -130,20 +128,17 @@ async fn request(
     let voice = channel == Channel::Call;
     let language = texts::language(locale.as_deref());
     let text = texts::message(language, &app.name, &code, voice, action_message.as_deref());
-    let message = MessageRow {
-        id: uuid::Uuid::new_v4().to_string(),
+    let outgoing = Outgoing {
         authy_id: Some(user.id),
         country_code: user.country_code,
-        phone: user.cellphone.clone(),
-        channel: if voice { "call" } else { "sms" }.into(),
-        kind: "token".into(),
-        code_enc: Some(state.crypto.encrypt(code.as_bytes())),
-        text_enc: state.crypto.encrypt(text.as_bytes()),
-        locale: locale.unwrap_or_else(|| "en".into()),
-        created_at: now,
+        to: &user.cellphone,
+        channel: if voice { "call" } else { "sms" },
+        kind: "token",
+        code: Some(&code),
+        text: &text,
+        locale: locale.as_deref().unwrap_or("en"),
     };
-    state.db.insert_message(app.id, &message).await?;
-    state.count(&app, if voice { Counter::Calls } else { Counter::Sms });
+    state.deliver(&app, outgoing, now).await?;
     Ok(ok(if voice {
         json!({"cellphone": cellphone, "message": "Call started...", "success": true})
     } else {

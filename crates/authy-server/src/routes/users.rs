@@ -7,10 +7,10 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use super::{device_type, load_user, text_param};
-use crate::db::{Counter, MessageRow};
+use crate::db::Counter;
 use crate::error::{AppError, ok};
 use crate::params::{Api, Path};
-use crate::state::AppState;
+use crate::state::{AppState, Outgoing};
 use crate::{phone, qr};
 
 /// `POST users/{id}/remove` (current docs): removal "queued".
@@ -83,19 +83,17 @@ pub async fn create(
                 "Install the Authy app to log in to {}: https://authy.com/download",
                 app.name
             );
-            let message = MessageRow {
-                id: uuid::Uuid::new_v4().to_string(),
+            let outgoing = Outgoing {
                 authy_id: Some(user.id),
                 country_code,
-                phone: digits,
-                channel: "sms".into(),
-                kind: "install_link".into(),
-                code_enc: None,
-                text_enc: state.crypto.encrypt(text.as_bytes()),
-                locale: "en".into(),
-                created_at: now,
+                to: &digits,
+                channel: "sms",
+                kind: "install_link",
+                code: None,
+                text: &text,
+                locale: "en",
             };
-            state.db.insert_message(app.id, &message).await?;
+            state.deliver(&app, outgoing, now).await?;
         }
     }
     Ok(ok(
