@@ -67,6 +67,11 @@ impl Crypto {
             .decrypt(&nonce, sealed)
             .map_err(|_| DecryptError)
     }
+
+    /// Decrypts a secret that was text (a code, a message).
+    pub fn decrypt_text(&self, stored: &str) -> Result<String, DecryptError> {
+        String::from_utf8(self.decrypt(stored)?).map_err(|_| DecryptError)
+    }
 }
 
 /// SHA-256 of an API key, hex: how applications are found without storing keys in clear.

@@ -122,6 +122,12 @@ impl AppError {
     }
 }
 
+impl From<crate::crypto::DecryptError> for AppError {
+    fn from(e: crate::crypto::DecryptError) -> Self {
+        AppError::internal(e)
+    }
+}
+
 impl From<crate::db::DbError> for AppError {
     fn from(e: crate::db::DbError) -> Self {
         AppError::internal(e)

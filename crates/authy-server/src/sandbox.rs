@@ -68,18 +68,18 @@ async fn messages(
     let rows = state.db.messages(app.id, &filter).await?;
     let mut list = Vec::with_capacity(rows.len());
     for m in rows {
-        let open = |sealed: &str| -> Result<String, AppError> {
-            let plain = state.crypto.decrypt(sealed).map_err(AppError::internal)?;
-            String::from_utf8(plain).map_err(AppError::internal)
-        };
-        let code = m.code_enc.as_deref().map(open).transpose()?;
+        let code = m
+            .code_enc
+            .as_deref()
+            .map(|c| state.crypto.decrypt_text(c))
+            .transpose()?;
         list.push(json!({
             "id": m.id,
             "channel": m.channel,
             "to": if m.channel == "email" { m.phone.clone() } else { phone::display(m.country_code, &m.phone) },
             "authy_id": m.authy_id,
             "code": code,
-            "text": open(&m.text_enc)?,
+            "text": state.crypto.decrypt_text(&m.text_enc)?,
             "kind": m.kind,
             "locale": m.locale,
             "created_at": rfc3339(m.created_at),
@@ -105,7 +105,7 @@ async fn totp(
             ));
         }
     };
-    let seed = state.crypto.decrypt(sealed).map_err(AppError::internal)?;
+    let seed = state.crypto.decrypt(sealed)?;
     let now = state.now(&app);
     Ok(ok(json!({
         "token": otp::code_at_step(&seed, otp::step_of(now, p), p),

@@ -92,7 +92,7 @@ pub async fn start(
         .await?
     {
         Some(v) if v.expires_at > now && v.status == "pending" => {
-            let code = open(&state, &v.code_enc)?;
+            let code = state.crypto.decrypt_text(&v.code_enc)?;
             (v, code)
         }
         Some(v) if v.expires_at > now && v.status == "locked" => {
@@ -146,11 +146,6 @@ pub async fn start(
 /// Whole seconds left, rounded down: 599 right after creation (WIRE.md §3.14).
 fn seconds_left(v: &VerificationRow, now: i64) -> i64 {
     (v.expires_at - now - 1).max(0)
-}
-
-fn open(state: &AppState, sealed: &str) -> Result<String, AppError> {
-    let plain = state.crypto.decrypt(sealed).map_err(AppError::internal)?;
-    String::from_utf8(plain).map_err(AppError::internal)
 }
 
 /// `country_code` and `phone_number`, both required.
@@ -225,7 +220,7 @@ pub async fn check(
     let Some(used) = state.db.reserve_check(v.id, MAX_FAILED_CHECKS).await? else {
         return Err(AppError::rate_limited((v.expires_at - now).max(1) as u64));
     };
-    let expected = open(&state, &v.code_enc)?;
+    let expected = state.crypto.decrypt_text(&v.code_enc)?;
     if bool::from(expected.as_bytes().ct_eq(code.as_bytes())) {
         // A correct check consumes the verification; of two at once, one wins.
         if !state.db.complete_verification(v.id, now).await? {

@@ -156,11 +156,7 @@ async fn issue_code(
     now: i64,
 ) -> Result<String, AppError> {
     if let Some(pending) = state.db.pending_token(user.id, action, now).await? {
-        let code = state
-            .crypto
-            .decrypt(&pending.code_enc)
-            .map_err(AppError::internal)?;
-        return String::from_utf8(code).map_err(AppError::internal);
+        return Ok(state.crypto.decrypt_text(&pending.code_enc)?);
     }
     let code = crate::crypto::random_digits(app.token_length as usize);
     let sealed = state.crypto.encrypt(code.as_bytes());
@@ -272,10 +268,7 @@ async fn match_token(
     now: i64,
 ) -> Result<Claim, AppError> {
     if let Some(device) = &user.device {
-        let seed = state
-            .crypto
-            .decrypt(&device.seed)
-            .map_err(AppError::internal)?;
+        let seed = state.crypto.decrypt(&device.seed)?;
         if let Some(step) = otp::matching_step(&seed, token, now, otp::authy_app(app.token_length))
         {
             return Ok(Claim::Step {
@@ -285,7 +278,7 @@ async fn match_token(
         }
     }
     if let Some(sealed) = &user.generic_seed {
-        let seed = state.crypto.decrypt(sealed).map_err(AppError::internal)?;
+        let seed = state.crypto.decrypt(sealed)?;
         if let Some(step) = otp::matching_step(&seed, token, now, otp::GENERIC) {
             return Ok(Claim::Step {
                 seed: Seed::Generic,
@@ -294,10 +287,7 @@ async fn match_token(
         }
     }
     for pending in state.db.live_tokens(user.id, now).await? {
-        let code = state
-            .crypto
-            .decrypt(&pending.code_enc)
-            .map_err(AppError::internal)?;
+        let code = state.crypto.decrypt(&pending.code_enc)?;
         if !bool::from(code.ct_eq(token.as_bytes())) {
             continue;
         }
