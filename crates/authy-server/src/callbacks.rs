@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::Notify;
 
 use crate::clock::{Clock, SystemClock};
-use crate::db::{AppRow, ApprovalRow, Attempt, CallbackRow, UserRow};
+use crate::db::{AppRow, ApprovalRow, Attempt, CallbackRow, UserRow, stored_json};
 use crate::state::AppState;
 
 /// How callbacks are delivered.
@@ -49,11 +49,6 @@ pub fn payload(
     device_details: Map<String, Value>,
     now: i64,
 ) -> Value {
-    let parse = |text: &Option<String>| {
-        text.as_deref()
-            .and_then(|t| serde_json::from_str::<Value>(t).ok())
-            .unwrap_or(Value::Null)
-    };
     let (device_id, os_type, registered_at) = match &user.device {
         Some(d) => (d.id, d.os_type.clone(), d.registered_at),
         None => (0, "android".to_owned(), user.created_at),
@@ -71,13 +66,13 @@ pub fn payload(
         "status": status,
         "approval_request": {
             "transaction": {
-                "details": parse(&request.details),
+                "details": stored_json(&request.details),
                 "device_details": device_details,
                 "device_geolocation": "",
                 "device_signing_time": now,
                 "encrypted": false,
                 "flagged": false,
-                "hidden_details": parse(&request.hidden_details),
+                "hidden_details": stored_json(&request.hidden_details),
                 "message": request.message,
                 "reason": "",
                 "requester_details": null,
@@ -87,7 +82,7 @@ pub fn payload(
                 "customer_uuid": app.id,
             },
             "expiration_timestamp": expiration,
-            "logos": parse(&request.logos),
+            "logos": stored_json(&request.logos),
             "app_id": app.object_id,
         },
         "signature": device_signature,

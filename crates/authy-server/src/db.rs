@@ -221,6 +221,14 @@ pub struct ApprovalRow {
     pub processed_at: Option<i64>,
 }
 
+/// A JSON column of an approval request (`details`, `hidden_details`, `logos`)
+/// as a value: `null` when none was given.
+pub fn stored_json(text: &Option<String>) -> serde_json::Value {
+    text.as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or(serde_json::Value::Null)
+}
+
 /// A queued or sent callback.
 #[derive(Clone, Debug)]
 pub struct CallbackRow {

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::{load_user, text_param};
 use crate::clock::rfc3339;
-use crate::db::{AppRow, ApprovalRow};
+use crate::db::{AppRow, ApprovalRow, stored_json};
 use crate::error::{AppError, ok};
 use crate::params::{Api, Params, Path};
 use crate::state::AppState;
@@ -124,11 +124,6 @@ pub async fn approval_json(
         .user(app.id, r.user_id)
         .await?
         .ok_or_else(AppError::user_not_found)?;
-    let parse = |text: &Option<String>| {
-        text.as_deref()
-            .and_then(|t| serde_json::from_str::<Value>(t).ok())
-            .unwrap_or(Value::Null)
-    };
     Ok(json!({
         "_app_name": app.name,
         "_app_serial_id": app.id,
@@ -145,9 +140,9 @@ pub async fn approval_json(
         "user_id": user.object_id,
         "uuid": r.uuid,
         "message": r.message,
-        "details": parse(&r.details),
-        "hidden_details": parse(&r.hidden_details),
-        "logos": parse(&r.logos),
+        "details": stored_json(&r.details),
+        "hidden_details": stored_json(&r.hidden_details),
+        "logos": stored_json(&r.logos),
     }))
 }
 
