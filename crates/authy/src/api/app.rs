@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::push_opt;
-use super::users::user_ip_setter;
+use super::user_ip_setter;
 use crate::client::Prepared;
 use crate::endpoint::{Endpoint, impl_response};
 use crate::retry::Retry;

@@ -40,6 +40,20 @@ pub struct Confirmation {
 
 impl_response!(Confirmation);
 
+/// `.user_ip(ip)` for calls that record the IP address of the user's request.
+macro_rules! user_ip_setter {
+    ($($endpoint:ty),*) => {$(
+        impl<C> Prepared<'_, C, $endpoint> {
+            /// The IP address of the user's request, recorded by Authy.
+            pub fn user_ip(mut self, ip: impl Into<String>) -> Self {
+                self.endpoint.user_ip = Some(ip.into());
+                self
+            }
+        }
+    )*};
+}
+pub(crate) use user_ip_setter;
+
 /// A path segment, percent-encoded.
 pub(crate) use authy_types::params::percent_encode as path_segment;
 

@@ -9,6 +9,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::user_ip_setter;
 use super::{
     Confirmation, check_country_code, check_digits, check_phone, check_text, first_error,
     insert_opt, push_opt,
@@ -408,13 +409,7 @@ pub struct Info {
     user_ip: Option<String>,
 }
 
-impl<C> Prepared<'_, C, Info> {
-    /// The IP address of the user's request, recorded by Authy.
-    pub fn user_ip(mut self, ip: impl Into<String>) -> Self {
-        self.endpoint.user_ip = Some(ip.into());
-        self
-    }
-}
+user_ip_setter!(Info);
 
 impl Endpoint for Info {
     type Output = PhoneInfo;

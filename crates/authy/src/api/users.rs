@@ -9,6 +9,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::user_ip_setter;
 use super::{
     Confirmation, check_authy_id, check_country_code, check_phone, check_text, first_error,
     insert_opt, push_opt,
@@ -314,18 +315,6 @@ pub struct RegisterActivity {
     user_ip: Option<String>,
 }
 
-macro_rules! user_ip_setter {
-    ($($endpoint:ty),*) => {$(
-        impl<C> Prepared<'_, C, $endpoint> {
-            /// The IP address of the user's request, recorded by Authy.
-            pub fn user_ip(mut self, ip: impl Into<String>) -> Self {
-                self.endpoint.user_ip = Some(ip.into());
-                self
-            }
-        }
-    )*};
-}
-pub(crate) use user_ip_setter;
 user_ip_setter!(Status, Delete, RegisterActivity);
 
 impl Endpoint for Status {
