@@ -7,8 +7,8 @@ use authy::api::onetouch::{ApprovalRequest, LogoResolution};
 use clap::{Args, Subcommand};
 
 use super::key_value;
+use crate::Outcome;
 use crate::output::{Output, or_dash};
-use crate::{Failure, Outcome};
 
 #[derive(Subcommand, Debug)]
 pub enum OneTouchCommand {
@@ -76,9 +76,7 @@ pub async fn run(command: OneTouchCommand, client: &authy::Client, out: &Output)
                 call = call.hidden_detail(k, v);
             }
             for (res, url) in a.logos {
-                let res: LogoResolution = res.parse().map_err(|e: authy::ValidationError| {
-                    Failure::Usage(format!("nothing was sent: {e}"))
-                })?;
+                let res: LogoResolution = res.parse().map_err(authy::Error::from)?;
                 call = call.logo(res, url);
             }
             if let Some(seconds) = a.seconds_to_expire {

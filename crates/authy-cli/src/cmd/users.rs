@@ -144,10 +144,7 @@ pub async fn run(command: UsersCommand, client: &authy::Client, out: &Output) ->
             data,
             user_ip,
         } => {
-            let activity: ActivityType =
-                activity.parse().map_err(|e: authy::ValidationError| {
-                    crate::Failure::Usage(format!("nothing was sent: {e}"))
-                })?;
+            let activity: ActivityType = activity.parse().map_err(authy::Error::from)?;
             let mut call = users.register_activity(authy_id, activity);
             for (k, v) in data {
                 call = call.data(k, v);
