@@ -7,12 +7,18 @@
 //! [`Db::connect`].
 
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 // Dynamic SQL below is built only from constant column and table names, never
 // from input: that is what `AssertSqlSafe` asserts.
-use sqlx::{AnyPool, AssertSqlSafe, Executor as _, Row as _};
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Executor as _, Row as _};
+use tokio::sync::mpsc;
+
+use writer::BoxFuture;
+
+mod writer;
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +26,13 @@ pub enum DbError {
     /// The database answered with an error, or could not be reached.
     #[error("database error: {0}")]
     Sqlx(#[from] sqlx::Error),
+    /// The batch this write was part of could not be committed; nothing of it was kept.
+    #[error("database error: the commit failed: {0}")]
+    Commit(Arc<sqlx::Error>),
+    /// The writer task is gone (the server is shutting down, or a batch could
+    /// not begin: the server log says why); nothing of this write was kept.
+    #[error("database error: the writer could not run this write")]
+    WriterGone,
     /// The URL names no backend this build supports.
     #[error("unsupported database URL {0:?}: use sqlite://PATH or sqlite::memory:")]
     Unsupported(String),
@@ -69,6 +82,24 @@ impl Durability {
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
+    writer: mpsc::Sender<writer::Job>,
+    apps: AppCache,
+}
+
+/// How long a looked-up application is reused without asking the database.
+/// This `Db` forgets an application as soon as it changes it; the time limit
+/// only bounds how long a change made by another process goes unseen.
+const APP_CACHE_TTL: Duration = Duration::from_secs(1);
+
+/// Applications by API-key hash: every request looks its application up, and
+/// applications almost never change.
+type AppCache = Arc<std::sync::Mutex<CachedApps>>;
+
+#[derive(Debug, Default)]
+struct CachedApps {
+    /// Bumped by every change, so a lookup that raced with one is not cached.
+    generation: u64,
+    apps: std::collections::HashMap<String, (Instant, AppRow)>,
 }
 
 /// An application (one API key).
@@ -513,9 +544,26 @@ impl Db {
         if !memory {
             pool.execute("PRAGMA journal_mode = WAL").await?;
         }
-        let db = Db { pool };
+        let (writer, jobs) = mpsc::channel(4 * writer::MAX_BATCH);
+        let db = Db {
+            pool,
+            writer,
+            apps: AppCache::default(),
+        };
         db.migrate().await?;
+        tokio::spawn(writer::run(db.pool.clone(), jobs));
         Ok(db)
+    }
+
+    /// Runs `job` in the writer's next batch (see [`writer`]) and returns its
+    /// result once it is durable. `job` may run more than once (after another
+    /// write of its batch failed): it must clone what it binds.
+    async fn write<T, F>(&self, job: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: for<'c> Fn(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, DbError>> + Send + 'static,
+    {
+        writer::write(&self.writer, job).await
     }
 
     async fn migrate(&self) -> Result<(), DbError> {
@@ -552,6 +600,46 @@ impl Db {
 
     /// The application whose API key hashes to `key_hash`.
     pub async fn app_by_key_hash(&self, key_hash: &str) -> Result<Option<AppRow>, DbError> {
+        let generation = {
+            let cache = self.cached_apps();
+            if let Some((at, app)) = cache.apps.get(key_hash)
+                && at.elapsed() < APP_CACHE_TTL
+            {
+                return Ok(Some(app.clone()));
+            }
+            cache.generation
+        };
+        let app = self.app_by_key_hash_uncached(key_hash).await?;
+        let mut cache = self.cached_apps();
+        if let Some(app) = &app
+            && cache.generation == generation
+        {
+            // Keys are few; this only bounds the map if they are not.
+            if cache.apps.len() >= 1024 {
+                cache.apps.clear();
+            }
+            cache
+                .apps
+                .insert(key_hash.to_owned(), (Instant::now(), app.clone()));
+        }
+        Ok(app)
+    }
+
+    fn cached_apps(&self) -> std::sync::MutexGuard<'_, CachedApps> {
+        // A panic while holding the lock cannot leave the map inconsistent.
+        self.apps
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Forgets the cached applications, after a change to one of them.
+    fn forget_apps(&self) {
+        let mut cache = self.cached_apps();
+        cache.generation += 1;
+        cache.apps.clear();
+    }
+
+    async fn app_by_key_hash_uncached(&self, key_hash: &str) -> Result<Option<AppRow>, DbError> {
         let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE key_hash = $1");
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(key_hash)
@@ -590,78 +678,113 @@ impl Db {
             "INSERT INTO apps (object_id, name, key_hash, key_enc, onetouch_callback_url, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING {APP_COLUMNS}"
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(crate::crypto::object_id())
-            .bind(name)
-            .bind(key_hash)
-            .bind(key_enc)
-            .bind(callback_url.map(str::to_owned))
-            .bind(now)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(app_row(&row)?)
+        let (name, key_hash, key_enc) = (name.to_owned(), key_hash.to_owned(), key_enc.to_owned());
+        let callback_url = callback_url.map(str::to_owned);
+        self.write(move |c| {
+            let (sql, name, key_hash, key_enc, callback_url) = (
+                sql.clone(),
+                name.clone(),
+                key_hash.clone(),
+                key_enc.clone(),
+                callback_url.clone(),
+            );
+            Box::pin(async move {
+                let row = sqlx::query(AssertSqlSafe(sql))
+                    .bind(crate::crypto::object_id())
+                    .bind(name)
+                    .bind(key_hash)
+                    .bind(key_enc)
+                    .bind(callback_url)
+                    .bind(now)
+                    .fetch_one(c)
+                    .await?;
+                Ok(app_row(&row)?)
+            })
+        })
+        .await
     }
 
     /// Replaces the settings of an application.
     pub async fn update_app(&self, app_id: i64, s: &AppSettings) -> Result<(), DbError> {
-        sqlx::query(
-            "UPDATE apps SET name = $1, sms_enabled = $2, phone_calls_enabled = $3, onetouch_enabled = $4, \
-             generic_tokens_enabled = $5, legacy_unforced_verify = $6, reject_get_body = $7, token_length = $8, \
-             onetouch_callback_url = $9, onetouch_callback_method = $10, custom_codes_enabled = $11 WHERE id = $12",
-        )
-        .bind(s.name.clone())
-        .bind(i64::from(s.sms_enabled))
-        .bind(i64::from(s.phone_calls_enabled))
-        .bind(i64::from(s.onetouch_enabled))
-        .bind(i64::from(s.generic_tokens_enabled))
-        .bind(i64::from(s.legacy_unforced_verify))
-        .bind(i64::from(s.reject_get_body))
-        .bind(i64::from(s.token_length))
-        .bind(s.onetouch_callback_url.clone())
-        .bind(s.onetouch_callback_method.clone())
-        .bind(i64::from(s.custom_codes_enabled))
-        .bind(app_id)
-        .execute(&self.pool)
+        let s = s.clone();
+        self.write(move |c| {
+            let s = s.clone();
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE apps SET name = $1, sms_enabled = $2, phone_calls_enabled = $3, onetouch_enabled = $4, \
+                     generic_tokens_enabled = $5, legacy_unforced_verify = $6, reject_get_body = $7, token_length = $8, \
+                     onetouch_callback_url = $9, onetouch_callback_method = $10, custom_codes_enabled = $11 WHERE id = $12",
+                )
+                .bind(s.name)
+                .bind(i64::from(s.sms_enabled))
+                .bind(i64::from(s.phone_calls_enabled))
+                .bind(i64::from(s.onetouch_enabled))
+                .bind(i64::from(s.generic_tokens_enabled))
+                .bind(i64::from(s.legacy_unforced_verify))
+                .bind(i64::from(s.reject_get_body))
+                .bind(i64::from(s.token_length))
+                .bind(s.onetouch_callback_url)
+                .bind(s.onetouch_callback_method)
+                .bind(i64::from(s.custom_codes_enabled))
+                .bind(app_id)
+                .execute(c)
+                .await?;
+                Ok(())
+            })
+        })
         .await?;
+        self.forget_apps();
         Ok(())
     }
 
     /// Sets the application's sandbox clock offset.
     pub async fn set_clock_offset(&self, app_id: i64, offset: i64) -> Result<(), DbError> {
-        sqlx::query("UPDATE apps SET clock_offset = $1 WHERE id = $2")
-            .bind(offset)
-            .bind(app_id)
-            .execute(&self.pool)
-            .await?;
+        self.write(move |c| {
+            Box::pin(async move {
+                sqlx::query("UPDATE apps SET clock_offset = $1 WHERE id = $2")
+                    .bind(offset)
+                    .bind(app_id)
+                    .execute(c)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await?;
+        self.forget_apps();
         Ok(())
     }
 
     /// Deletes everything of an application but the application itself, in one transaction.
     pub async fn reset_app(&self, app_id: i64) -> Result<(), DbError> {
-        let mut tx = self.pool.begin().await?;
-        for table in [
-            "verify_attempts",
-            "callbacks",
-            "approval_requests",
-            "verifications",
-            "tokens",
-            "activities",
-            "messages",
-            "counters",
-            "users",
-        ] {
-            sqlx::query(AssertSqlSafe(format!(
-                "DELETE FROM {table} WHERE app_id = $1"
-            )))
-            .bind(app_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        sqlx::query("UPDATE apps SET clock_offset = 0 WHERE id = $1")
-            .bind(app_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        self.write(move |c| {
+            Box::pin(async move {
+                for table in [
+                    "verify_attempts",
+                    "callbacks",
+                    "approval_requests",
+                    "verifications",
+                    "tokens",
+                    "activities",
+                    "messages",
+                    "counters",
+                    "users",
+                ] {
+                    sqlx::query(AssertSqlSafe(format!(
+                        "DELETE FROM {table} WHERE app_id = $1"
+                    )))
+                    .bind(app_id)
+                    .execute(&mut *c)
+                    .await?;
+                }
+                sqlx::query("UPDATE apps SET clock_offset = 0 WHERE id = $1")
+                    .bind(app_id)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await?;
+        self.forget_apps();
         Ok(())
     }
 
@@ -689,71 +812,99 @@ impl Db {
         email: &str,
         now: i64,
     ) -> Result<(UserRow, bool), DbError> {
-        let sql = format!(
-            "INSERT INTO users (app_id, object_id, country_code, cellphone, email, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (app_id, country_code, cellphone) DO NOTHING RETURNING {USER_COLUMNS}"
-        );
-        let inserted = sqlx::query(AssertSqlSafe(sql))
-            .bind(app_id)
-            .bind(crate::crypto::object_id())
-            .bind(i64::from(country_code))
-            .bind(cellphone)
-            .bind(email)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await?;
-        if let Some(row) = inserted {
-            return Ok((user_row(&row)?, true));
-        }
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE app_id = $1 AND country_code = $2 AND cellphone = $3"
-        );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(app_id)
-            .bind(i64::from(country_code))
-            .bind(cellphone)
-            .fetch_one(&self.pool)
-            .await?;
-        let mut user = user_row(&row)?;
-        if user.email != email && !user.other_emails.iter().any(|e| e == email) {
-            user.other_emails.push(email.to_owned());
-            sqlx::query("UPDATE users SET other_emails = $1 WHERE id = $2")
-                .bind(serde_json::to_string(&user.other_emails).expect("strings serialise"))
-                .bind(user.id)
-                .execute(&self.pool)
-                .await?;
-        }
-        Ok((user, false))
+        let (cellphone, email) = (cellphone.to_owned(), email.to_owned());
+        self.write(move |c| {
+            let (cellphone, email) = (cellphone.clone(), email.clone());
+            Box::pin(async move {
+                let sql = format!(
+                    "INSERT INTO users (app_id, object_id, country_code, cellphone, email, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (app_id, country_code, cellphone) DO NOTHING RETURNING {USER_COLUMNS}"
+                );
+                let inserted = sqlx::query(AssertSqlSafe(sql))
+                    .bind(app_id)
+                    .bind(crate::crypto::object_id())
+                    .bind(i64::from(country_code))
+                    .bind(cellphone.clone())
+                    .bind(email.clone())
+                    .bind(now)
+                    .fetch_optional(&mut *c)
+                    .await?;
+                if let Some(row) = inserted {
+                    return Ok((user_row(&row)?, true));
+                }
+                let sql = format!(
+                    "SELECT {USER_COLUMNS} FROM users WHERE app_id = $1 AND country_code = $2 AND cellphone = $3"
+                );
+                let row = sqlx::query(AssertSqlSafe(sql))
+                    .bind(app_id)
+                    .bind(i64::from(country_code))
+                    .bind(cellphone)
+                    .fetch_one(&mut *c)
+                    .await?;
+                let mut user = user_row(&row)?;
+                if user.email != email && !user.other_emails.contains(&email) {
+                    user.other_emails.push(email);
+                    sqlx::query("UPDATE users SET other_emails = $1 WHERE id = $2")
+                        .bind(serde_json::to_string(&user.other_emails).expect("strings serialise"))
+                        .bind(user.id)
+                        .execute(&mut *c)
+                        .await?;
+                }
+                Ok((user, false))
+            })
+        })
+        .await
     }
 
     /// Changes the user's e-mail.
     pub async fn set_user_email(&self, user_id: i64, email: &str) -> Result<(), DbError> {
-        sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
-            .bind(email)
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let email = email.to_owned();
+        self.write(move |c| {
+            let email = email.clone();
+            Box::pin(async move {
+                sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
+                    .bind(email)
+                    .bind(user_id)
+                    .execute(c)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Removes a user and everything of theirs. Returns whether it existed.
     pub async fn delete_user(&self, app_id: i64, user_id: i64) -> Result<bool, DbError> {
-        let done = sqlx::query("DELETE FROM users WHERE app_id = $1 AND id = $2")
-            .bind(app_id)
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        self.write(move |c| {
+            Box::pin(async move {
+                let done = sqlx::query("DELETE FROM users WHERE app_id = $1 AND id = $2")
+                    .bind(app_id)
+                    .bind(user_id)
+                    .execute(c)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            })
+        })
+        .await
     }
 
     /// Replaces the user's generic-authenticator secret (and forgets its last step).
     pub async fn set_generic_seed(&self, user_id: i64, seed_enc: &str) -> Result<(), DbError> {
-        sqlx::query("UPDATE users SET generic_seed = $1, generic_last_step = NULL WHERE id = $2")
-            .bind(seed_enc)
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let seed_enc = seed_enc.to_owned();
+        self.write(move |c| {
+            let seed_enc = seed_enc.clone();
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE users SET generic_seed = $1, generic_last_step = NULL WHERE id = $2",
+                )
+                .bind(seed_enc)
+                .bind(user_id)
+                .execute(c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Registers the user's Authy-app device.
@@ -765,18 +916,26 @@ impl Db {
         seed_enc: &str,
         now: i64,
     ) -> Result<(), DbError> {
-        sqlx::query(
-            "UPDATE users SET device_id = $1, device_os = $2, device_seed = $3, device_last_step = NULL, \
-             device_registered_at = $4 WHERE id = $5",
-        )
-        .bind(device_id)
-        .bind(os_type)
-        .bind(seed_enc)
-        .bind(now)
-        .bind(user_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let os_type = os_type.to_owned();
+        let seed_enc = seed_enc.to_owned();
+        self.write(move |c| {
+            let (os_type, seed_enc) = (os_type.clone(), seed_enc.clone());
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE users SET device_id = $1, device_os = $2, device_seed = $3, device_last_step = NULL, \
+                     device_registered_at = $4 WHERE id = $5",
+                )
+                .bind(device_id)
+                .bind(os_type)
+                .bind(seed_enc)
+                .bind(now)
+                .bind(user_id)
+                .execute(c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Users of the application now.
@@ -799,16 +958,25 @@ impl Db {
         user_ip: Option<&str>,
         now: i64,
     ) -> Result<(), DbError> {
-        sqlx::query("INSERT INTO activities (app_id, user_id, type, data, user_ip, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(app_id)
-            .bind(user_id)
-            .bind(kind)
-            .bind(data)
-            .bind(user_ip.map(str::to_owned))
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let kind = kind.to_owned();
+        let data = data.to_owned();
+        let user_ip = user_ip.map(str::to_owned);
+        self.write(move |c| {
+            let (kind, data, user_ip) = (kind.clone(), data.clone(), user_ip.clone());
+            Box::pin(async move {
+                sqlx::query("INSERT INTO activities (app_id, user_id, type, data, user_ip, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(app_id)
+                    .bind(user_id)
+                    .bind(kind)
+                    .bind(data)
+                    .bind(user_ip)
+                    .bind(now)
+                    .execute(c)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     // ---- SMS and voice codes ------------------------------------------------
@@ -842,16 +1010,24 @@ impl Db {
         now: i64,
         expires_at: i64,
     ) -> Result<(), DbError> {
-        sqlx::query("INSERT INTO tokens (app_id, user_id, code, action, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(app_id)
-            .bind(user_id)
-            .bind(code_enc)
-            .bind(action)
-            .bind(now)
-            .bind(expires_at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let code_enc = code_enc.to_owned();
+        let action = action.to_owned();
+        self.write(move |c| {
+            let (code_enc, action) = (code_enc.clone(), action.clone());
+            Box::pin(async move {
+                sqlx::query("INSERT INTO tokens (app_id, user_id, code, action, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(app_id)
+                    .bind(user_id)
+                    .bind(code_enc)
+                    .bind(action)
+                    .bind(now)
+                    .bind(expires_at)
+                    .execute(c)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// The user's unexpired codes, used or not (a used one answers 60019).
@@ -868,24 +1044,31 @@ impl Db {
 
     /// Adds a message to the outbox.
     pub async fn insert_message(&self, app_id: i64, m: &MessageRow) -> Result<(), DbError> {
-        sqlx::query(
-            "INSERT INTO messages (id, app_id, authy_id, country_code, phone, channel, kind, code, text, locale, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(m.id.clone())
-        .bind(app_id)
-        .bind(m.authy_id)
-        .bind(i64::from(m.country_code))
-        .bind(m.phone.clone())
-        .bind(m.channel.clone())
-        .bind(m.kind.clone())
-        .bind(m.code_enc.clone())
-        .bind(m.text_enc.clone())
-        .bind(m.locale.clone())
-        .bind(m.created_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let m = m.clone();
+        self.write(move |c| {
+            let m = m.clone();
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO messages (id, app_id, authy_id, country_code, phone, channel, kind, code, text, locale, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(m.id.clone())
+                .bind(app_id)
+                .bind(m.authy_id)
+                .bind(i64::from(m.country_code))
+                .bind(m.phone.clone())
+                .bind(m.channel.clone())
+                .bind(m.kind.clone())
+                .bind(m.code_enc.clone())
+                .bind(m.text_enc.clone())
+                .bind(m.locale.clone())
+                .bind(m.created_at)
+                .execute(c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// The application's messages, newest first.
@@ -914,26 +1097,33 @@ impl Db {
 
     /// Stores a new, pending approval request.
     pub async fn insert_approval(&self, app_id: i64, r: &ApprovalRow) -> Result<(), DbError> {
-        sqlx::query(
-            "INSERT INTO approval_requests (uuid, object_id, app_id, user_id, message, details, hidden_details, logos, \
-             seconds_to_expire, status, notified, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(r.uuid.clone())
-        .bind(r.object_id.clone())
-        .bind(app_id)
-        .bind(r.user_id)
-        .bind(r.message.clone())
-        .bind(r.details.clone())
-        .bind(r.hidden_details.clone())
-        .bind(r.logos.clone())
-        .bind(r.seconds_to_expire)
-        .bind(r.status.clone())
-        .bind(i64::from(r.notified))
-        .bind(r.created_at)
-        .bind(r.updated_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let r = r.clone();
+        self.write(move |c| {
+            let r = r.clone();
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO approval_requests (uuid, object_id, app_id, user_id, message, details, hidden_details, logos, \
+                     seconds_to_expire, status, notified, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                )
+                .bind(r.uuid.clone())
+                .bind(r.object_id.clone())
+                .bind(app_id)
+                .bind(r.user_id)
+                .bind(r.message.clone())
+                .bind(r.details.clone())
+                .bind(r.hidden_details.clone())
+                .bind(r.logos.clone())
+                .bind(r.seconds_to_expire)
+                .bind(r.status.clone())
+                .bind(i64::from(r.notified))
+                .bind(r.created_at)
+                .bind(r.updated_at)
+                .execute(c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// An approval request of this application, by uuid.
@@ -960,37 +1150,42 @@ impl Db {
         now: i64,
         callback: Option<&CallbackRow>,
     ) -> Result<bool, DbError> {
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE approval_requests SET status = $1, updated_at = $2, processed_at = $2 \
-             WHERE app_id = $3 AND uuid = $4 AND status = 'pending'",
-        )
-        .bind(status)
-        .bind(now)
-        .bind(app_id)
-        .bind(uuid)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() != 1 {
-            return Ok(false);
-        }
-        if let Some(cb) = callback {
-            sqlx::query(
-                "INSERT INTO callbacks (id, app_id, request_uuid, url, method, body, status, attempts, next_attempt_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
-            )
-            .bind(cb.id.clone())
-            .bind(app_id)
-            .bind(cb.request_uuid.clone())
-            .bind(cb.url.clone())
-            .bind(cb.method.clone())
-            .bind(cb.body.clone())
-            .bind(cb.created_at)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(true)
+        let (uuid, status, callback) = (uuid.to_owned(), status.to_owned(), callback.cloned());
+        self.write(move |c| {
+            let (uuid, status, callback) = (uuid.clone(), status.clone(), callback.clone());
+            Box::pin(async move {
+                let done = sqlx::query(
+                    "UPDATE approval_requests SET status = $1, updated_at = $2, processed_at = $2 \
+                     WHERE app_id = $3 AND uuid = $4 AND status = 'pending'",
+                )
+                .bind(status)
+                .bind(now)
+                .bind(app_id)
+                .bind(uuid)
+                .execute(&mut *c)
+                .await?;
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                if let Some(cb) = callback {
+                    sqlx::query(
+                        "INSERT INTO callbacks (id, app_id, request_uuid, url, method, body, status, attempts, next_attempt_at, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+                    )
+                    .bind(cb.id)
+                    .bind(app_id)
+                    .bind(cb.request_uuid)
+                    .bind(cb.url)
+                    .bind(cb.method)
+                    .bind(cb.body)
+                    .bind(cb.created_at)
+                    .execute(&mut *c)
+                    .await?;
+                }
+                Ok(true)
+            })
+        })
+        .await
     }
 
     /// Callbacks due for an attempt at `now` (server time), oldest first.
@@ -1008,19 +1203,27 @@ impl Db {
 
     /// Records one delivery attempt.
     pub async fn record_attempt(&self, id: &str, a: &Attempt) -> Result<(), DbError> {
-        sqlx::query(
-            "UPDATE callbacks SET status = $1, attempts = attempts + 1, response_status = $2, nonce = $3, signature = $4, \
-             next_attempt_at = $5 WHERE id = $6",
-        )
-        .bind(a.status)
-        .bind(a.response_status)
-        .bind(a.nonce.clone())
-        .bind(a.signature.clone())
-        .bind(a.next_attempt_at)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let id = id.to_owned();
+        let a = a.clone();
+        self.write(move |c| {
+            let (id, a) = (id.clone(), a.clone());
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE callbacks SET status = $1, attempts = attempts + 1, response_status = $2, nonce = $3, signature = $4, \
+                     next_attempt_at = $5 WHERE id = $6",
+                )
+                .bind(a.status)
+                .bind(a.response_status)
+                .bind(a.nonce.clone())
+                .bind(a.signature.clone())
+                .bind(a.next_attempt_at)
+                .bind(id)
+                .execute(c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// The application's callbacks, newest first.
@@ -1097,66 +1300,88 @@ impl Db {
         phone: &str,
         v: &VerificationRow,
     ) -> Result<(), DbError> {
-        sqlx::query(
-            "INSERT INTO verifications (uuid, app_id, country_code, phone, code, status, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
-        )
-        .bind(v.uuid.clone())
-        .bind(app_id)
-        .bind(i64::from(country_code))
-        .bind(phone)
-        .bind(v.code_enc.clone())
-        .bind(v.created_at)
-        .bind(v.expires_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let phone = phone.to_owned();
+        let v = v.clone();
+        self.write(move |c| {
+            let (phone, v) = (phone.clone(), v.clone());
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO verifications (uuid, app_id, country_code, phone, code, status, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
+                )
+                .bind(v.uuid.clone())
+                .bind(app_id)
+                .bind(i64::from(country_code))
+                .bind(phone)
+                .bind(v.code_enc.clone())
+                .bind(v.created_at)
+                .bind(v.expires_at)
+                .execute(c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Marks a pending verification verified, only if still pending.
     pub async fn complete_verification(&self, id: i64, now: i64) -> Result<bool, DbError> {
-        let done = sqlx::query("UPDATE verifications SET status = 'verified', verified_at = $1 WHERE id = $2 AND status = 'pending'")
-            .bind(now)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
+        self.write(move |c| {
+            Box::pin(async move {
+                let done = sqlx::query("UPDATE verifications SET status = 'verified', verified_at = $1 WHERE id = $2 AND status = 'pending'")
+                    .bind(now)
+                    .bind(id)
+                    .execute(c)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            })
+        })
+        .await
     }
 
     /// Reserves one check of a pending verification, before the code is
     /// compared: `None` when `limit` checks were already used, so parallel
     /// guesses cannot exceed it. Returns the checks used, this one included.
     pub async fn reserve_check(&self, id: i64, limit: i64) -> Result<Option<i64>, DbError> {
-        Ok(sqlx::query_scalar(
-            "UPDATE verifications SET failed_checks = failed_checks + 1 WHERE id = $1 AND status = 'pending' AND failed_checks < $2 \
-             RETURNING failed_checks",
-        )
-        .bind(id)
-        .bind(limit)
-        .fetch_optional(&self.pool)
-        .await?)
+        self.write(move |c| {
+            Box::pin(async move {
+                Ok(sqlx::query_scalar(
+                    "UPDATE verifications SET failed_checks = failed_checks + 1 WHERE id = $1 AND status = 'pending' AND failed_checks < $2 \
+                     RETURNING failed_checks",
+                )
+                .bind(id)
+                .bind(limit)
+                .fetch_optional(c)
+                .await?)
+            })
+        })
+        .await
     }
 
     /// Locks a verification: no further check or start until it expires.
     pub async fn lock_verification(&self, id: i64) -> Result<(), DbError> {
-        sqlx::query(
-            "UPDATE verifications SET status = 'locked' WHERE id = $1 AND status = 'pending'",
-        )
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.write(move |c| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE verifications SET status = 'locked' WHERE id = $1 AND status = 'pending'",
+                )
+                .bind(id)
+                .execute(c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     // ---- limits -------------------------------------------------------------
 
-    /// Records a verification attempt and decides it, in one transaction (one
-    /// durable write per verification). The attempt is inserted first, so the
-    /// transaction takes SQLite's write lock at once and parallel attempts are
-    /// serialised: with `max_failures` > 0 (0 turns the limit off), an attempt
-    /// that finds more than `max_failures` unsuccessful attempts since `since`
-    /// (itself included) is rolled back and refused. Otherwise `claim` is applied
-    /// with a conditional update, so a step or code is accepted at most once.
+    /// Records a verification attempt and decides it, as one write (parallel
+    /// attempts are serialised by the writer): with `max_failures` > 0 (0 turns
+    /// the limit off), an attempt that would make more than `max_failures`
+    /// unsuccessful attempts since `since` is refused and not recorded.
+    /// Otherwise it is recorded and `claim` is applied with a conditional
+    /// update, so a step or code is accepted at most once.
     pub async fn verify_attempt(
         &self,
         app_id: i64,
@@ -1166,81 +1391,80 @@ impl Db {
         max_failures: i64,
         claim: Claim,
     ) -> Result<Verdict, DbError> {
-        let mut tx = self.pool.begin().await?;
-        let mut attempt = None;
-        if max_failures > 0 {
-            let id: i64 = sqlx::query_scalar("INSERT INTO verify_attempts (app_id, user_id, at) VALUES ($1, $2, $3) RETURNING id")
-                .bind(app_id)
-                .bind(user_id)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-            let row = sqlx::query(
-                "SELECT COUNT(*) AS failures, MIN(at) AS oldest FROM verify_attempts WHERE user_id = $1 AND at > $2 AND succeeded = 0",
-            )
-            .bind(user_id)
-            .bind(since)
-            .fetch_one(&mut *tx)
-            .await?;
-            let failures: i64 = row.try_get("failures")?;
-            if failures > max_failures {
-                let oldest: Option<i64> = row.try_get("oldest")?;
-                tx.rollback().await?;
-                return Ok(Verdict::Limited {
-                    oldest: oldest.unwrap_or(now),
-                });
-            }
-            attempt = Some(id);
-        }
-        let accepted = match claim {
-            Claim::Nothing => false,
-            Claim::Unchecked => true,
-            Claim::Step { seed, step } => {
-                let column = match seed {
-                    Seed::Generic => "generic_last_step",
-                    Seed::Device => "device_last_step",
-                };
-                let sql = format!(
-                    "UPDATE users SET {column} = $1, confirmed = 1 WHERE id = $2 AND ({column} IS NULL OR {column} < $1)"
-                );
-                sqlx::query(AssertSqlSafe(sql))
-                    .bind(step)
+        self.write(move |c| {
+            Box::pin(async move {
+                if max_failures > 0 {
+                    let row = sqlx::query(
+                        "SELECT COUNT(*) AS failures, MIN(at) AS oldest FROM verify_attempts WHERE user_id = $1 AND at > $2 AND succeeded = 0",
+                    )
                     .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected()
-                    == 1
-            }
-            Claim::Code { token_id } => {
-                let used =
-                    sqlx::query("UPDATE tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+                    .bind(since)
+                    .fetch_one(&mut *c)
+                    .await?;
+                    let failures: i64 = row.try_get("failures")?;
+                    // This attempt would be one more unsuccessful one.
+                    if failures + 1 > max_failures {
+                        let oldest: Option<i64> = row.try_get("oldest")?;
+                        return Ok(Verdict::Limited {
+                            oldest: oldest.unwrap_or(now),
+                        });
+                    }
+                }
+                let accepted = match &claim {
+                    Claim::Nothing => false,
+                    Claim::Unchecked => true,
+                    Claim::Step { seed, step } => {
+                        let column = match seed {
+                            Seed::Generic => "generic_last_step",
+                            Seed::Device => "device_last_step",
+                        };
+                        let sql = format!(
+                            "UPDATE users SET {column} = $1, confirmed = 1 WHERE id = $2 AND ({column} IS NULL OR {column} < $1)"
+                        );
+                        sqlx::query(AssertSqlSafe(sql))
+                            .bind(*step)
+                            .bind(user_id)
+                            .execute(&mut *c)
+                            .await?
+                            .rows_affected()
+                            == 1
+                    }
+                    Claim::Code { token_id } => {
+                        let used = sqlx::query(
+                            "UPDATE tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
+                        )
                         .bind(now)
-                        .bind(token_id)
-                        .execute(&mut *tx)
+                        .bind(*token_id)
+                        .execute(&mut *c)
                         .await?
                         .rows_affected()
-                        == 1;
-                if used {
-                    sqlx::query("UPDATE users SET confirmed = 1 WHERE id = $1")
+                            == 1;
+                        if used {
+                            sqlx::query("UPDATE users SET confirmed = 1 WHERE id = $1")
+                                .bind(user_id)
+                                .execute(&mut *c)
+                                .await?;
+                        }
+                        used
+                    }
+                };
+                if max_failures > 0 {
+                    sqlx::query("INSERT INTO verify_attempts (app_id, user_id, at, succeeded) VALUES ($1, $2, $3, $4)")
+                        .bind(app_id)
                         .bind(user_id)
-                        .execute(&mut *tx)
+                        .bind(now)
+                        .bind(i64::from(accepted))
+                        .execute(&mut *c)
                         .await?;
                 }
-                used
-            }
-        };
-        if accepted && let Some(id) = attempt {
-            sqlx::query("UPDATE verify_attempts SET succeeded = 1 WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(match (accepted, claim) {
-            (true, _) => Verdict::Accepted,
-            (false, Claim::Nothing) => Verdict::Rejected,
-            (false, _) => Verdict::Reused,
+                Ok(match (accepted, claim) {
+                    (true, _) => Verdict::Accepted,
+                    (false, Claim::Nothing) => Verdict::Rejected,
+                    (false, _) => Verdict::Reused,
+                })
+            })
         })
+        .await
     }
 
     /// Messages sent since `since` by the application, to one phone if given,
@@ -1285,23 +1509,28 @@ impl Db {
         &self,
         counts: &[(i64, (i32, u8), Counter, i64)],
     ) -> Result<(), DbError> {
-        let mut tx = self.pool.begin().await?;
-        for &(app_id, (year, month), counter, amount) in counts {
-            let column = counter.column();
-            let sql = format!(
-                "INSERT INTO counters (app_id, year, month, {column}) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (app_id, year, month) DO UPDATE SET {column} = counters.{column} + $4"
-            );
-            sqlx::query(AssertSqlSafe(sql))
-                .bind(app_id)
-                .bind(i64::from(year))
-                .bind(i64::from(month))
-                .bind(amount)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        let counts = counts.to_vec();
+        self.write(move |c| {
+            let counts = counts.clone();
+            Box::pin(async move {
+                for (app_id, (year, month), counter, amount) in counts {
+                    let column = counter.column();
+                    let sql = format!(
+                        "INSERT INTO counters (app_id, year, month, {column}) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (app_id, year, month) DO UPDATE SET {column} = counters.{column} + $4"
+                    );
+                    sqlx::query(AssertSqlSafe(sql))
+                        .bind(app_id)
+                        .bind(i64::from(year))
+                        .bind(i64::from(month))
+                        .bind(amount)
+                        .execute(&mut *c)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Every month with counters.
