@@ -30,20 +30,21 @@ fi
 # Rounds interleave every measurement, so a noisy minute hits all of them; the
 # table shows the median of each.
 ROUNDS=${ROUNDS:-3}
-c1=() c64=() seqs=() concs=() pys=() r10=() r100=()
+c1=() c64=() seqs=() cts=() concs=() pys=() r10=() r100=()
 for round in $(seq "$ROUNDS"); do
     echo "round $round of $ROUNDS..." >&2
     c1+=("$(wrk_rps 1 1)")
     c64+=("$(wrk_rps 2 64)")
     client=$(target/release/client "$URL" "$S")
-    seqs+=("$(awk '/^sequential/ {print $2}' <<<"$client")")
+    seqs+=("$(awk '$1 == "sequential" {print $2}' <<<"$client")")
+    cts+=("$(awk '$1 == "sequential_current_thread" {print $2}' <<<"$client")")
     concs+=("$(awk '/^concurrent64/ {print $2}' <<<"$client")")
     r10+=("$(awk '/^rss_10k/ {print $2}' <<<"$client")")
     r100+=("$(awk '/^rss_100k/ {print $2}' <<<"$client")")
     pys+=("$(.venv/bin/python python_client.py "$URL" "$S")")
 done
 ceiling1=$(median "${c1[@]}") ceiling64=$(median "${c64[@]}")
-seq=$(median "${seqs[@]}") conc=$(median "${concs[@]}") python=$(median "${pys[@]}")
+seq=$(median "${seqs[@]}") ct=$(median "${cts[@]}") conc=$(median "${concs[@]}") python=$(median "${pys[@]}")
 rss10=$(median "${r10[@]}") rss100=$(median "${r100[@]}")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
@@ -51,6 +52,7 @@ printf '\n%-44s %12s %10s %8s\n' "median of $ROUNDS rounds, $S s each" "value" "
 printf '%-44s %12s %10s %8s\n' "ceiling, wrk -c1 (req/s)" "$ceiling1" "1.00" ""
 printf '%-44s %12s %10s %8s\n' "ceiling, wrk -c64 (req/s)" "$ceiling64" "1.00" ""
 printf '%-44s %12s %10s %8s\n' "client sequential verify (calls/s) vs -c1" "$seq" "$(ratio "$seq" "$ceiling1")" ">=0.80"
+printf '%-44s %12s %10s %8s\n' "  same, current-thread runtime, vs -c1" "$ct" "$(ratio "$ct" "$ceiling1")" ">=0.80"
 printf '%-44s %12s %10s %8s\n' "client 64 concurrent (calls/s) vs -c64" "$conc" "$(ratio "$conc" "$ceiling64")" ">=0.70"
 printf '%-44s %12s %10s %8s\n' "python client sequential (calls/s)" "$python" "" ""
 printf '%-44s %12s %10s %8s\n' "client sequential vs python client" "" "$(ratio "$seq" "$python")" ">=8"

@@ -19,14 +19,8 @@ fn rss_kb() -> u64 {
         .unwrap_or(0)
 }
 
-#[tokio::main(flavor = "multi_thread")]
-async fn main() {
-    let mut args = std::env::args().skip(1);
-    let url = args.next().expect("usage: client URL SECONDS");
-    let seconds: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(10);
-    let client = authy::Client::builder("bench-key").base_url(url).build().unwrap();
-
-    // Sequential.
+/// Sequential calls for `seconds`, in calls per second.
+async fn sequential(client: &authy::Client, seconds: u64) -> f64 {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut calls = 0u64;
     let started = Instant::now();
@@ -34,7 +28,29 @@ async fn main() {
         client.tokens().verify(1, "1234567").send().await.unwrap();
         calls += 1;
     }
-    println!("sequential {:.0}", calls as f64 / started.elapsed().as_secs_f64());
+    calls as f64 / started.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let url = args.next().expect("usage: client URL SECONDS");
+    let seconds: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(10);
+
+    // Sequential calls on a current-thread runtime: the request and hyper's
+    // connection task share one thread, so no call wakes another thread. This
+    // is what an application making one call at a time should use.
+    let current = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    current.block_on(async {
+        let client = authy::Client::builder("bench-key").base_url(url.clone()).build().unwrap();
+        println!("sequential_current_thread {:.0}", sequential(&client, seconds).await);
+    });
+    drop(current);
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(measure(url, seconds));
+}
+
+async fn measure(url: String, seconds: u64) {
+    let client = authy::Client::builder("bench-key").base_url(url).build().unwrap();
+    println!("sequential {:.0}", sequential(&client, seconds).await);
 
     // 64 at once, one Client (one connection pool).
     let done = Arc::new(AtomicU64::new(0));

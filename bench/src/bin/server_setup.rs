@@ -1,13 +1,14 @@
-//! Prepares a server benchmark: creates USERS users with an Authy-app device
-//! each (through the sandbox API), then writes the verify paths wrk replays:
+//! Prepares a server benchmark: creates USERS users, registers an Authy-app
+//! device (through the sandbox API) for DEVICES of them (all by default), 64
+//! requests at a time, then writes the verify paths wrk replays:
 //!
-//! - `valid.txt`: for every user, one fresh valid TOTP code for each of the
+//! - `valid.txt`: for every user with a device, one fresh valid TOTP code for each of the
 //!   next four 10-second steps (each accepted once, in increasing step order,
 //!   within the ±3-step window for about 30 s);
 //! - `wrong.txt`: five wrong codes per user (the brute-force path; a sixth
 //!   would be refused with 429 by the attempt limit).
 //!
-//! Usage: server_setup URL KEY USERS OUT_DIR
+//! Usage: server_setup URL KEY USERS OUT_DIR [DEVICES]
 
 use std::io::Write as _;
 
@@ -42,35 +43,50 @@ fn base32_decode(s: &str) -> Vec<u8> {
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let (url, key, users, out) = (&args[1], &args[2], args[3].parse::<usize>().unwrap(), std::path::PathBuf::from(&args[4]));
+    let (url, key, users, out) = (args[1].clone(), args[2].clone(), args[3].parse::<usize>().unwrap(), std::path::PathBuf::from(&args[4]));
+    let devices = args.get(5).map_or(users, |d| d.parse::<usize>().unwrap()).min(users);
     let http = reqwest::Client::new();
-    let post = |path: String, body: serde_json::Value| {
-        let http = http.clone();
-        let request = http.post(format!("{url}{path}")).header("X-Authy-API-Key", key).json(&body);
+    let post = move |path: String, body: serde_json::Value| {
+        let request = http.post(format!("{url}{path}")).header("X-Authy-API-Key", &key).json(&body);
         async move { request.send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
     };
-    let mut seeds = Vec::with_capacity(users);
-    for i in 0..users {
-        let created = post("/protected/json/users/new".into(), serde_json::json!({"user":{"email":"bench@example.com","cellphone":format!("20155{:05}", i),"country_code":1},"send_install_link_via_sms":false})).await;
-        let id = created["user"]["id"].as_u64().unwrap();
-        let device = post(format!("/sandbox/users/{id}/devices"), serde_json::json!({"os_type":"android"})).await;
-        let uri = device["uri"].as_str().unwrap();
-        let secret = uri.split("secret=").nth(1).unwrap().split('&').next().unwrap();
-        seeds.push((id, base32_decode(secret)));
+    // 64 workers, each taking every 64th user; the last DEVICES users get a device.
+    const WORKERS: usize = 64;
+    let mut workers = tokio::task::JoinSet::new();
+    for w in 0..WORKERS {
+        let post = post.clone();
+        workers.spawn(async move {
+            let mut seeds = Vec::new();
+            for i in (w..users).step_by(WORKERS) {
+                let created = post("/protected/json/users/new".into(), serde_json::json!({"user":{"email":"bench@example.com","cellphone":format!("2{:09}", i),"country_code":1},"send_install_link_via_sms":false})).await;
+                let id = created["user"]["id"].as_u64().unwrap();
+                if i >= users - devices {
+                    let device = post(format!("/sandbox/users/{id}/devices"), serde_json::json!({"os_type":"android"})).await;
+                    let uri = device["uri"].as_str().unwrap();
+                    let secret = uri.split("secret=").nth(1).unwrap().split('&').next().unwrap();
+                    seeds.push((id, base32_decode(secret)));
+                }
+            }
+            seeds
+        });
+    }
+    let mut seeds = Vec::with_capacity(devices);
+    while let Some(part) = workers.join_next().await {
+        seeds.extend(part.unwrap());
     }
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let step = now / 10;
-    let mut valid = std::fs::File::create(out.join("valid.txt")).unwrap();
+    let mut valid = std::io::BufWriter::new(std::fs::File::create(out.join("valid.txt")).unwrap());
     for offset in 0..4 {
         for (id, seed) in &seeds {
             writeln!(valid, "/protected/json/verify/{}/{id}", code(seed, step + offset, 7)).unwrap();
         }
     }
-    let mut wrong = std::fs::File::create(out.join("wrong.txt")).unwrap();
+    let mut wrong = std::io::BufWriter::new(std::fs::File::create(out.join("wrong.txt")).unwrap());
     for n in 0..5 {
         for (id, _) in &seeds {
             writeln!(wrong, "/protected/json/verify/{:07}/{id}", 9_000_000 + n).unwrap();
         }
     }
-    eprintln!("server_setup: {users} users, {} valid and {} wrong paths", 4 * users, 5 * users);
+    eprintln!("server_setup: {users} users, {devices} with a device, {} valid and {} wrong paths", 4 * devices, 5 * devices);
 }
