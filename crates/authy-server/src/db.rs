@@ -1376,12 +1376,15 @@ impl Db {
 
     // ---- limits -------------------------------------------------------------
 
-    /// Records a verification attempt and decides it, as one write (parallel
-    /// attempts are serialised by the writer): with `max_failures` > 0 (0 turns
-    /// the limit off), an attempt that would make more than `max_failures`
-    /// unsuccessful attempts since `since` is refused and not recorded.
-    /// Otherwise it is recorded and `claim` is applied with a conditional
-    /// update, so a step or code is accepted at most once.
+    /// Decides a verification attempt, as one write (parallel attempts are
+    /// serialised by the writer). With `max_failures` > 0 (0 turns the limit
+    /// off), a user with `max_failures` unsuccessful attempts since `since` is
+    /// refused, even with a good token. Otherwise `claim` is applied with a
+    /// conditional update, so a step or code is accepted at most once, and an
+    /// attempt that is not accepted is recorded as a failure. Only failures are
+    /// recorded: a success never counts and never resets them (`succeeded` is 0
+    /// on every row written now). The hot paths are one statement each: an
+    /// accepted TOTP code is one `UPDATE`, a wrong token one `INSERT`.
     pub async fn verify_attempt(
         &self,
         app_id: i64,
@@ -1391,53 +1394,57 @@ impl Db {
         max_failures: i64,
         claim: Claim,
     ) -> Result<Verdict, DbError> {
+        // $1 user, $2 window start, $3 the limit; every statement below binds them first.
+        const UNDER_LIMIT: &str = "(SELECT COUNT(*) FROM verify_attempts WHERE user_id = $1 AND at > $2 AND succeeded = 0) < $3";
+        let limit = if max_failures > 0 {
+            max_failures
+        } else {
+            i64::MAX
+        };
         self.write(move |c| {
             Box::pin(async move {
-                if max_failures > 0 {
-                    let row = sqlx::query(
-                        "SELECT COUNT(*) AS failures, MIN(at) AS oldest FROM verify_attempts WHERE user_id = $1 AND at > $2 AND succeeded = 0",
-                    )
-                    .bind(user_id)
-                    .bind(since)
-                    .fetch_one(&mut *c)
-                    .await?;
-                    let failures: i64 = row.try_get("failures")?;
-                    // This attempt would be one more unsuccessful one.
-                    if failures + 1 > max_failures {
-                        let oldest: Option<i64> = row.try_get("oldest")?;
-                        return Ok(Verdict::Limited {
-                            oldest: oldest.unwrap_or(now),
-                        });
-                    }
-                }
-                let accepted = match &claim {
+                let accepted = match claim {
                     Claim::Nothing => false,
-                    Claim::Unchecked => true,
+                    Claim::Unchecked => {
+                        sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!("SELECT {UNDER_LIMIT}")))
+                            .bind(user_id)
+                            .bind(since)
+                            .bind(limit)
+                            .fetch_one(&mut *c)
+                            .await?
+                            == 1
+                    }
                     Claim::Step { seed, step } => {
                         let column = match seed {
                             Seed::Generic => "generic_last_step",
                             Seed::Device => "device_last_step",
                         };
                         let sql = format!(
-                            "UPDATE users SET {column} = $1, confirmed = 1 WHERE id = $2 AND ({column} IS NULL OR {column} < $1)"
+                            "UPDATE users SET {column} = $4, confirmed = 1 WHERE id = $1 AND ({column} IS NULL OR {column} < $4) AND {UNDER_LIMIT}"
                         );
                         sqlx::query(AssertSqlSafe(sql))
-                            .bind(*step)
                             .bind(user_id)
+                            .bind(since)
+                            .bind(limit)
+                            .bind(step)
                             .execute(&mut *c)
                             .await?
                             .rows_affected()
                             == 1
                     }
                     Claim::Code { token_id } => {
-                        let used = sqlx::query(
-                            "UPDATE tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
-                        )
-                        .bind(now)
-                        .bind(*token_id)
-                        .execute(&mut *c)
-                        .await?
-                        .rows_affected()
+                        let sql = format!(
+                            "UPDATE tokens SET used_at = $4 WHERE id = $5 AND used_at IS NULL AND {UNDER_LIMIT}"
+                        );
+                        let used = sqlx::query(AssertSqlSafe(sql))
+                            .bind(user_id)
+                            .bind(since)
+                            .bind(limit)
+                            .bind(now)
+                            .bind(token_id)
+                            .execute(&mut *c)
+                            .await?
+                            .rows_affected()
                             == 1;
                         if used {
                             sqlx::query("UPDATE users SET confirmed = 1 WHERE id = $1")
@@ -1448,19 +1455,39 @@ impl Db {
                         used
                     }
                 };
-                if max_failures > 0 {
-                    sqlx::query("INSERT INTO verify_attempts (app_id, user_id, at, succeeded) VALUES ($1, $2, $3, $4)")
-                        .bind(app_id)
-                        .bind(user_id)
-                        .bind(now)
-                        .bind(i64::from(accepted))
-                        .execute(&mut *c)
-                        .await?;
+                if accepted {
+                    return Ok(Verdict::Accepted);
                 }
-                Ok(match (accepted, claim) {
-                    (true, _) => Verdict::Accepted,
-                    (false, Claim::Nothing) => Verdict::Rejected,
-                    (false, _) => Verdict::Reused,
+                if max_failures > 0 {
+                    let sql = format!(
+                        "INSERT INTO verify_attempts (app_id, user_id, at) SELECT $4, $1, $5 WHERE {UNDER_LIMIT}"
+                    );
+                    let recorded = sqlx::query(AssertSqlSafe(sql))
+                        .bind(user_id)
+                        .bind(since)
+                        .bind(limit)
+                        .bind(app_id)
+                        .bind(now)
+                        .execute(&mut *c)
+                        .await?
+                        .rows_affected()
+                        == 1;
+                    if !recorded {
+                        let oldest: Option<i64> = sqlx::query_scalar(
+                            "SELECT MIN(at) FROM verify_attempts WHERE user_id = $1 AND at > $2 AND succeeded = 0",
+                        )
+                        .bind(user_id)
+                        .bind(since)
+                        .fetch_one(&mut *c)
+                        .await?;
+                        return Ok(Verdict::Limited {
+                            oldest: oldest.unwrap_or(now),
+                        });
+                    }
+                }
+                Ok(match claim {
+                    Claim::Nothing => Verdict::Rejected,
+                    _ => Verdict::Reused,
                 })
             })
         })

@@ -176,6 +176,33 @@ async fn an_authy_app_code_verifies_once_even_in_parallel() {
     assert_eq!(ok, 1);
 }
 
+#[tokio::test]
+async fn a_locked_user_is_refused_even_with_a_valid_authy_app_code() {
+    let app = spawn_app().await;
+    let id = app.user("ada@example.com", "4053425699").await;
+    app.post_json(&format!("/sandbox/users/{id}/devices"), &json!({}))
+        .await;
+    let code = app.totp(id).await;
+    let bad = wrong(&code);
+    for _ in 0..5 {
+        let e = app.client.tokens().verify(id, bad.as_str()).send().await;
+        assert!(e.unwrap_err().is_invalid_token());
+    }
+    let locked = app
+        .get(&format!("/protected/json/verify/{code}/{id}"))
+        .await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    // Once the failures leave the window, the user's codes are good again.
+    app.advance(601);
+    let code_now = app.totp(id).await;
+    app.client
+        .tokens()
+        .verify(id, code_now.as_str())
+        .send()
+        .await
+        .unwrap();
+}
+
 async fn sms_status(app: &TestApp, id: u64) -> StatusCode {
     app.get(&format!("/protected/json/sms/{id}?force=true"))
         .await
