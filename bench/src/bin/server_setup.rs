@@ -2,11 +2,13 @@
 //! device (through the sandbox API) for DEVICES of them (all by default), 64
 //! requests at a time, then writes the verify paths wrk replays:
 //!
-//! - `valid.txt`: for every user with a device, one fresh valid TOTP code for each of the
-//!   next four 10-second steps (each accepted once, in increasing step order,
-//!   within the ±3-step window for about 30 s);
-//! - `wrong.txt`: five wrong codes per user (the brute-force path; a sixth
-//!   would be refused with 429 by the attempt limit).
+//! - `valid.txt`: for every user with a device, one valid TOTP code for each
+//!   10-second step from two steps ago to three ahead: six codes, each
+//!   accepted once, in increasing step order, within the ±3-step window for
+//!   at least 10 s;
+//! - `wrong.txt`: ten wrong codes per user with a device (the brute-force
+//!   path; run the server with `--max-verify-failures` above ten, or the
+//!   sixth is refused with 429 without writing).
 //!
 //! Usage: server_setup URL KEY USERS OUT_DIR [DEVICES]
 
@@ -77,16 +79,16 @@ async fn main() {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let step = now / 10;
     let mut valid = std::io::BufWriter::new(std::fs::File::create(out.join("valid.txt")).unwrap());
-    for offset in 0..4 {
+    for offset in -2..=3 {
         for (id, seed) in &seeds {
-            writeln!(valid, "/protected/json/verify/{}/{id}", code(seed, step + offset, 7)).unwrap();
+            writeln!(valid, "/protected/json/verify/{}/{id}", code(seed, step.checked_add_signed(offset).unwrap(), 7)).unwrap();
         }
     }
     let mut wrong = std::io::BufWriter::new(std::fs::File::create(out.join("wrong.txt")).unwrap());
-    for n in 0..5 {
+    for n in 0..10 {
         for (id, _) in &seeds {
             writeln!(wrong, "/protected/json/verify/{:07}/{id}", 9_000_000 + n).unwrap();
         }
     }
-    eprintln!("server_setup: {users} users, {devices} with a device, {} valid and {} wrong paths", 4 * devices, 5 * devices);
+    eprintln!("server_setup: {users} users, {devices} with a device, {} valid and {} wrong paths", 6 * devices, 10 * devices);
 }
