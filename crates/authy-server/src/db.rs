@@ -1401,6 +1401,7 @@ impl Db {
         } else {
             i64::MAX
         };
+        let under_limit = [user_id, since, limit];
         self.write(move |c| {
             Box::pin(async move {
                 let accepted = match claim {
@@ -1422,30 +1423,13 @@ impl Db {
                         let sql = format!(
                             "UPDATE users SET {column} = $4, confirmed = 1 WHERE id = $1 AND ({column} IS NULL OR {column} < $4) AND {UNDER_LIMIT}"
                         );
-                        sqlx::query(AssertSqlSafe(sql))
-                            .bind(user_id)
-                            .bind(since)
-                            .bind(limit)
-                            .bind(step)
-                            .execute(&mut *c)
-                            .await?
-                            .rows_affected()
-                            == 1
+                        changes_one_row(c, sql, under_limit, &[step]).await?
                     }
                     Claim::Code { token_id } => {
                         let sql = format!(
                             "UPDATE tokens SET used_at = $4 WHERE id = $5 AND used_at IS NULL AND {UNDER_LIMIT}"
                         );
-                        let used = sqlx::query(AssertSqlSafe(sql))
-                            .bind(user_id)
-                            .bind(since)
-                            .bind(limit)
-                            .bind(now)
-                            .bind(token_id)
-                            .execute(&mut *c)
-                            .await?
-                            .rows_affected()
-                            == 1;
+                        let used = changes_one_row(c, sql, under_limit, &[now, token_id]).await?;
                         if used {
                             sqlx::query("UPDATE users SET confirmed = 1 WHERE id = $1")
                                 .bind(user_id)
@@ -1462,16 +1446,7 @@ impl Db {
                     let sql = format!(
                         "INSERT INTO verify_attempts (app_id, user_id, at) SELECT $4, $1, $5 WHERE {UNDER_LIMIT}"
                     );
-                    let recorded = sqlx::query(AssertSqlSafe(sql))
-                        .bind(user_id)
-                        .bind(since)
-                        .bind(limit)
-                        .bind(app_id)
-                        .bind(now)
-                        .execute(&mut *c)
-                        .await?
-                        .rows_affected()
-                        == 1;
+                    let recorded = changes_one_row(c, sql, under_limit, &[app_id, now]).await?;
                     if !recorded {
                         let oldest: Option<i64> = sqlx::query_scalar(
                             "SELECT MIN(at) FROM verify_attempts WHERE user_id = $1 AND at > $2 AND succeeded = 0",
@@ -1583,6 +1558,21 @@ impl Db {
             .collect::<Result<_, sqlx::Error>>()
             .map_err(DbError::from)
     }
+}
+
+/// Runs `sql`, binding `first` to `$1`, `$2`, … and `then` after them, and
+/// returns whether it changed exactly one row (a conditional write that took).
+async fn changes_one_row(
+    c: &mut AnyConnection,
+    sql: String,
+    first: [i64; 3],
+    then: &[i64],
+) -> Result<bool, sqlx::Error> {
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for value in first.into_iter().chain(then.iter().copied()) {
+        query = query.bind(value);
+    }
+    Ok(query.execute(c).await?.rows_affected() == 1)
 }
 
 #[cfg(test)]
