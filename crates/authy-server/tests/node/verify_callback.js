@@ -9,6 +9,12 @@ const http = require('http');
 const assert = require('assert');
 const { Client } = require('authy-client');
 
+// A callback that never arrives must fail the test, not hang it.
+setTimeout(() => {
+  console.error('node: timed out after 30 s waiting for the server or a callback');
+  process.exit(1);
+}, 30000).unref();
+
 const URL = process.env.AUTHY_API_URL;
 const KEY = process.env.AUTHY_API_KEY;
 const client = new Client({ key: KEY }, { host: URL });
