@@ -16,28 +16,17 @@ async fn five_failed_verifications_lock_the_user_for_the_window_and_a_success_do
     let bad = wrong(&code);
     for _ in 0..3 {
         assert!(
-            app.client
-                .tokens()
-                .verify(id, bad.as_str())
-                .send()
+            app.verify(id, bad.as_str())
                 .await
                 .unwrap_err()
                 .is_invalid_token()
         );
     }
     // The user's own success in between does not wipe the attacker's failures.
-    app.client
-        .tokens()
-        .verify(id, code.as_str())
-        .send()
-        .await
-        .unwrap();
+    app.verify(id, code.as_str()).await.unwrap();
     for _ in 0..2 {
         assert!(
-            app.client
-                .tokens()
-                .verify(id, bad.as_str())
-                .send()
+            app.verify(id, bad.as_str())
                 .await
                 .unwrap_err()
                 .is_invalid_token()
@@ -67,24 +56,13 @@ async fn five_failed_verifications_lock_the_user_for_the_window_and_a_success_do
         .unwrap();
     assert_eq!(raw.headers()["retry-after"], "600");
     app.advance(200);
-    let e = app
-        .client
-        .tokens()
-        .verify(id, fresh.as_str())
-        .send()
-        .await
-        .unwrap_err();
+    let e = app.verify(id, fresh.as_str()).await.unwrap_err();
     assert!(e.is_rate_limited(), "still locked 200 s later: {e}");
     app.advance(401);
     // The window has passed (and that code has expired): a new code verifies.
     app.client.tokens().sms(id).send().await.unwrap();
     let newest = app.last_code(id).await;
-    app.client
-        .tokens()
-        .verify(id, newest.as_str())
-        .send()
-        .await
-        .unwrap();
+    app.verify(id, newest.as_str()).await.unwrap();
 }
 
 #[tokio::test]
@@ -185,7 +163,7 @@ async fn a_locked_user_is_refused_even_with_a_valid_authy_app_code() {
     let code = app.totp(id).await;
     let bad = wrong(&code);
     for _ in 0..5 {
-        let e = app.client.tokens().verify(id, bad.as_str()).send().await;
+        let e = app.verify(id, bad.as_str()).await;
         assert!(e.unwrap_err().is_invalid_token());
     }
     let locked = app
@@ -195,12 +173,7 @@ async fn a_locked_user_is_refused_even_with_a_valid_authy_app_code() {
     // Once the failures leave the window, the user's codes are good again.
     app.advance(601);
     let code_now = app.totp(id).await;
-    app.client
-        .tokens()
-        .verify(id, code_now.as_str())
-        .send()
-        .await
-        .unwrap();
+    app.verify(id, code_now.as_str()).await.unwrap();
 }
 
 async fn sms_status(app: &TestApp, id: u64) -> StatusCode {
@@ -266,16 +239,13 @@ async fn limits_can_be_turned_off() {
     let code = app.last_code(id).await;
     for _ in 0..8 {
         assert!(
-            app.client
-                .tokens()
-                .verify(id, wrong(&code))
-                .send()
+            app.verify(id, wrong(&code))
                 .await
                 .unwrap_err()
                 .is_invalid_token()
         );
     }
-    app.client.tokens().verify(id, code).send().await.unwrap();
+    app.verify(id, code).await.unwrap();
 }
 
 /// Opens a request whose body never finishes: it holds one in-flight slot.

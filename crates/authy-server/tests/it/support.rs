@@ -161,6 +161,19 @@ impl TestApp {
             .id()
     }
 
+    /// Verifies `token` for a user through the client, with its defaults.
+    pub async fn verify(
+        &self,
+        authy_id: u64,
+        token: impl AsRef<str>,
+    ) -> Result<authy::api::tokens::Verification, authy::Error> {
+        self.client
+            .tokens()
+            .verify(authy_id, token.as_ref())
+            .send()
+            .await
+    }
+
     /// The newest code the sandbox inbox shows for a user.
     pub async fn last_code(&self, authy_id: u64) -> String {
         let inbox = self

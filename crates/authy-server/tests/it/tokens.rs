@@ -25,22 +25,8 @@ async fn an_sms_code_verifies_once_and_only_until_it_expires() {
 
     // Wrong first: 60020, and the right code still works afterwards.
     let wrong = wrong(&code);
-    assert!(
-        app.client
-            .tokens()
-            .verify(id, wrong)
-            .send()
-            .await
-            .unwrap_err()
-            .is_invalid_token()
-    );
-    let ok = app
-        .client
-        .tokens()
-        .verify(id, code.as_str())
-        .send()
-        .await
-        .unwrap();
+    assert!(app.verify(id, wrong).await.unwrap_err().is_invalid_token());
+    let ok = app.verify(id, code.as_str()).await.unwrap();
     assert_eq!(
         (
             ok.message.as_str(),
@@ -49,13 +35,7 @@ async fn an_sms_code_verifies_once_and_only_until_it_expires() {
         ),
         ("Token is valid.", "is valid", Some("sms"))
     );
-    let reused = app
-        .client
-        .tokens()
-        .verify(id, code.as_str())
-        .send()
-        .await
-        .unwrap_err();
+    let reused = app.verify(id, code.as_str()).await.unwrap_err();
     assert!(reused.is_token_reused(), "{reused}");
     assert!(
         app.client
@@ -72,13 +52,7 @@ async fn an_sms_code_verifies_once_and_only_until_it_expires() {
     app.client.tokens().sms(id).send().await.unwrap();
     let code = app.last_code(id).await;
     app.advance(601);
-    let expired = app
-        .client
-        .tokens()
-        .verify(id, code.as_str())
-        .send()
-        .await
-        .unwrap_err();
+    let expired = app.verify(id, code.as_str()).await.unwrap_err();
     assert_eq!(expired.error_code(), Some(&ErrorCode::InvalidToken));
 }
 
@@ -249,10 +223,7 @@ async fn an_action_binds_the_code() {
         .json()["messages"][0]["text"];
     assert!(text.as_str().unwrap().ends_with("(Transfer 42 EUR)"));
     assert!(
-        app.client
-            .tokens()
-            .verify(id, code.as_str())
-            .send()
+        app.verify(id, code.as_str())
             .await
             .unwrap_err()
             .is_invalid_token()
@@ -298,19 +269,10 @@ async fn authy_app_codes_verify_within_three_steps_and_never_twice() {
 
     // Thirty seconds later (three steps) it is still accepted; the device answers.
     app.advance(30);
-    let ok = app
-        .client
-        .tokens()
-        .verify(id, code.as_str())
-        .send()
-        .await
-        .unwrap();
+    let ok = app.verify(id, code.as_str()).await.unwrap();
     assert_eq!(ok.device.unwrap().os_type.as_deref(), Some("ios"));
     assert!(
-        app.client
-            .tokens()
-            .verify(id, code.as_str())
-            .send()
+        app.verify(id, code.as_str())
             .await
             .unwrap_err()
             .is_token_reused()
@@ -318,43 +280,24 @@ async fn authy_app_codes_verify_within_three_steps_and_never_twice() {
     // A code of an earlier step than the last accepted one is a replay too.
     app.advance(10);
     let next = app.totp(id).await;
-    app.client
-        .tokens()
-        .verify(id, next.as_str())
-        .send()
-        .await
-        .unwrap();
+    app.verify(id, next.as_str()).await.unwrap();
 
     // Forty seconds old is too old.
     let old = app.totp(id).await;
     app.advance(50);
-    let e = app
-        .client
-        .tokens()
-        .verify(id, old.as_str())
-        .send()
-        .await
-        .unwrap_err();
+    let e = app.verify(id, old.as_str()).await.unwrap_err();
     assert_eq!(e.error_code(), Some(&ErrorCode::InvalidToken));
     // The sandbox clock offset moves the application's time the same way.
     let now_code = app.totp(id).await;
     app.post_json("/sandbox/clock", &json!({"advance_seconds": 120}))
         .await;
     assert!(
-        app.client
-            .tokens()
-            .verify(id, now_code.as_str())
-            .send()
+        app.verify(id, now_code.as_str())
             .await
             .unwrap_err()
             .is_invalid_token()
     );
-    app.client
-        .tokens()
-        .verify(id, app.totp(id).await)
-        .send()
-        .await
-        .unwrap();
+    app.verify(id, app.totp(id).await).await.unwrap();
 }
 
 #[tokio::test]
@@ -392,37 +335,20 @@ async fn generic_authenticator_secrets_verify_with_six_digit_codes() {
     let now = crate::support::START;
     let code = otp::code_at_step(&seed, otp::step_of(now, otp::GENERIC), otp::GENERIC);
     assert_eq!(app.totp(id).await, code, "the sandbox shows the same code");
-    let ok = app
-        .client
-        .tokens()
-        .verify(id, code.as_str())
-        .send()
-        .await
-        .unwrap();
+    let ok = app.verify(id, code.as_str()).await.unwrap();
     assert_eq!(ok.device.unwrap().os_type.as_deref(), Some("unknown"));
     assert!(
-        app.client
-            .tokens()
-            .verify(id, code.as_str())
-            .send()
+        app.verify(id, code.as_str())
             .await
             .unwrap_err()
             .is_token_reused()
     );
     // One step (30 s) either side is accepted, two are not.
     let next = otp::code_at_step(&seed, otp::step_of(now, otp::GENERIC) + 1, otp::GENERIC);
-    app.client
-        .tokens()
-        .verify(id, next.as_str())
-        .send()
-        .await
-        .unwrap();
+    app.verify(id, next.as_str()).await.unwrap();
     let far = otp::code_at_step(&seed, otp::step_of(now, otp::GENERIC) + 3, otp::GENERIC);
     assert!(
-        app.client
-            .tokens()
-            .verify(id, far.as_str())
-            .send()
+        app.verify(id, far.as_str())
             .await
             .unwrap_err()
             .is_invalid_token()
@@ -505,10 +431,7 @@ async fn unforced_verification_is_enforced_unless_the_app_asks_for_legacy_behavi
     assert_eq!(malformed.json()["error_code"], "60020");
     // Forced verification is always checked.
     assert!(
-        app.client
-            .tokens()
-            .verify(id, "1234567")
-            .send()
+        app.verify(id, "1234567")
             .await
             .unwrap_err()
             .is_invalid_token()
@@ -568,17 +491,9 @@ async fn an_email_token_arrives_in_the_inbox_and_verifies_like_an_sms_code() {
         (Some("ada@example.com"), Some("email"))
     );
     let code = message["code"].as_str().unwrap().to_owned();
-    app.client
-        .tokens()
-        .verify(id, code.as_str())
-        .send()
-        .await
-        .unwrap();
+    app.verify(id, code.as_str()).await.unwrap();
     assert!(
-        app.client
-            .tokens()
-            .verify(id, code.as_str())
-            .send()
+        app.verify(id, code.as_str())
             .await
             .unwrap_err()
             .is_token_reused()

@@ -457,7 +457,7 @@ async fn stats_count_what_happened_this_month() {
     app.client.tokens().sms(id).send().await.unwrap();
     app.client.tokens().call(id).send().await.unwrap();
     let code = app.last_code(id).await;
-    app.client.tokens().verify(id, code).send().await.unwrap();
+    app.verify(id, code).await.unwrap();
     let stats = app.client.app().stats().send().await.unwrap();
     assert_eq!(
         (
