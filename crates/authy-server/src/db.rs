@@ -1,41 +1,48 @@
 //! All SQL lives here, behind [`Db`]. Handlers never see a query.
 //!
-//! The queries run on sqlx's `Any` driver with `$n` placeholders, integers for
-//! flags and times, `RETURNING` and `ON CONFLICT`: text that SQLite 3.51 and
-//! PostgreSQL both accept, so a PostgreSQL backend needs only its own DDL in
-//! `migrations/postgres/`. Migrations are embedded in the binary and applied by
-//! [`Db::connect`].
+//! SQLite through rusqlite, on threads that own their connections:
+//! - reads run on the calling thread, on a connection borrowed from a small
+//!   pool ([`conn::Readers`]): a lookup by key takes microseconds, less than
+//!   handing it to another thread and back;
+//! - writes are closures run by the one writer thread, many to a commit
+//!   ([`writer`]).
+//!
+//! The SQL keeps `$n` placeholders, integers for flags and times, `RETURNING`
+//! and `ON CONFLICT`: text that PostgreSQL accepts too. Migrations are embedded
+//! in the binary and applied by [`Db::connect`]. Dynamic SQL below is built
+//! only from constant column and table names, never from input.
 
-use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
-// Dynamic SQL below is built only from constant column and table names, never
-// from input: that is what `AssertSqlSafe` asserts.
-use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Executor as _, Row as _};
-use tokio::sync::mpsc;
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, Row};
+use tokio::sync::{mpsc, oneshot};
 
-use writer::BoxFuture;
+use conn::{Location, Readers, WriterConn, execute, lock, query_all, query_one};
 
+mod conn;
 mod writer;
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    /// The database answered with an error, or could not be reached.
+    /// The database answered with an error, or could not be opened.
     #[error("database error: {0}")]
-    Sqlx(#[from] sqlx::Error),
+    Sqlite(#[from] rusqlite::Error),
     /// The batch this write was part of could not be committed; nothing of it was kept.
     #[error("database error: the commit failed: {0}")]
-    Commit(Arc<sqlx::Error>),
-    /// The writer task is gone (the server is shutting down, or a batch could
-    /// not begin: the server log says why); nothing of this write was kept.
+    Commit(Arc<rusqlite::Error>),
+    /// The writer is gone (the server is shutting down, or a batch could not
+    /// begin: the server log says why); nothing of this write was kept.
     #[error("database error: the writer could not run this write")]
     WriterGone,
     /// The URL names no backend this build supports.
     #[error("unsupported database URL {0:?}: use sqlite://PATH or sqlite::memory:")]
     Unsupported(String),
+    /// The writer thread could not be started.
+    #[error("database error: cannot start the writer thread: {0}")]
+    Thread(#[from] std::io::Error),
 }
 
 /// Embedded migrations, applied in order once each.
@@ -70,19 +77,24 @@ pub enum Durability {
 }
 
 impl Durability {
-    fn pragma(self) -> &'static str {
+    fn synchronous(self) -> &'static str {
         match self {
-            Durability::Full => "PRAGMA synchronous = FULL",
-            Durability::Normal => "PRAGMA synchronous = NORMAL",
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
         }
     }
 }
 
-/// The store.
+/// The store. Clones share it.
 #[derive(Clone, Debug)]
 pub struct Db {
-    pool: AnyPool,
-    writer: mpsc::Sender<writer::Job>,
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    readers: Readers,
+    writer: mpsc::Sender<writer::Message>,
     apps: AppCache,
 }
 
@@ -93,7 +105,7 @@ const APP_CACHE_TTL: Duration = Duration::from_secs(1);
 
 /// Applications by API-key hash: every request looks its application up, and
 /// applications almost never change.
-type AppCache = Arc<std::sync::Mutex<CachedApps>>;
+type AppCache = Mutex<CachedApps>;
 
 #[derive(Debug, Default)]
 struct CachedApps {
@@ -357,134 +369,130 @@ pub enum Seed {
     Device,
 }
 
-fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
-    Ok(row.try_get::<i64, _>(column)? != 0)
-}
-
-fn app_row(row: &AnyRow) -> Result<AppRow, sqlx::Error> {
+fn app_row(row: &Row<'_>) -> rusqlite::Result<AppRow> {
     Ok(AppRow {
-        id: row.try_get("id")?,
-        object_id: row.try_get("object_id")?,
-        name: row.try_get("name")?,
-        key_enc: row.try_get("key_enc")?,
-        plan: row.try_get("plan")?,
-        sms_enabled: flag(row, "sms_enabled")?,
-        phone_calls_enabled: flag(row, "phone_calls_enabled")?,
-        onetouch_enabled: flag(row, "onetouch_enabled")?,
-        generic_tokens_enabled: flag(row, "generic_tokens_enabled")?,
-        legacy_unforced_verify: flag(row, "legacy_unforced_verify")?,
-        reject_get_body: flag(row, "reject_get_body")?,
-        token_length: row.try_get::<i64, _>("token_length")? as u32,
-        onetouch_callback_url: row.try_get("onetouch_callback_url")?,
-        onetouch_callback_method: row.try_get("onetouch_callback_method")?,
-        custom_codes_enabled: flag(row, "custom_codes_enabled")?,
-        clock_offset: row.try_get("clock_offset")?,
+        id: row.get("id")?,
+        object_id: row.get("object_id")?,
+        name: row.get("name")?,
+        key_enc: row.get("key_enc")?,
+        plan: row.get("plan")?,
+        sms_enabled: row.get("sms_enabled")?,
+        phone_calls_enabled: row.get("phone_calls_enabled")?,
+        onetouch_enabled: row.get("onetouch_enabled")?,
+        generic_tokens_enabled: row.get("generic_tokens_enabled")?,
+        legacy_unforced_verify: row.get("legacy_unforced_verify")?,
+        reject_get_body: row.get("reject_get_body")?,
+        token_length: row.get("token_length")?,
+        onetouch_callback_url: row.get("onetouch_callback_url")?,
+        onetouch_callback_method: row.get("onetouch_callback_method")?,
+        custom_codes_enabled: row.get("custom_codes_enabled")?,
+        clock_offset: row.get("clock_offset")?,
     })
 }
 
-fn user_row(row: &AnyRow) -> Result<UserRow, sqlx::Error> {
-    let other_emails: String = row.try_get("other_emails")?;
-    let device = match row.try_get::<Option<i64>, _>("device_id")? {
+fn user_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {
+    let other_emails: String = row.get("other_emails")?;
+    let device = match row.get::<_, Option<i64>>("device_id")? {
         Some(id) => Some(Device {
             id,
             os_type: row
-                .try_get::<Option<String>, _>("device_os")?
+                .get::<_, Option<String>>("device_os")?
                 .unwrap_or_default(),
             seed: row
-                .try_get::<Option<String>, _>("device_seed")?
+                .get::<_, Option<String>>("device_seed")?
                 .unwrap_or_default(),
-            last_step: row.try_get("device_last_step")?,
+            last_step: row.get("device_last_step")?,
             registered_at: row
-                .try_get::<Option<i64>, _>("device_registered_at")?
+                .get::<_, Option<i64>>("device_registered_at")?
                 .unwrap_or_default(),
         }),
         None => None,
     };
     Ok(UserRow {
-        id: row.try_get("id")?,
-        app_id: row.try_get("app_id")?,
-        object_id: row.try_get("object_id")?,
-        country_code: row.try_get::<i64, _>("country_code")? as u16,
-        cellphone: row.try_get("cellphone")?,
-        email: row.try_get("email")?,
+        id: row.get("id")?,
+        app_id: row.get("app_id")?,
+        object_id: row.get("object_id")?,
+        country_code: row.get("country_code")?,
+        cellphone: row.get("cellphone")?,
+        email: row.get("email")?,
         other_emails: serde_json::from_str(&other_emails).unwrap_or_default(),
-        confirmed: flag(row, "confirmed")?,
-        generic_seed: row.try_get("generic_seed")?,
-        generic_last_step: row.try_get("generic_last_step")?,
+        confirmed: row.get("confirmed")?,
+        generic_seed: row.get("generic_seed")?,
+        generic_last_step: row.get("generic_last_step")?,
         device,
-        created_at: row.try_get("created_at")?,
+        created_at: row.get("created_at")?,
     })
 }
 
-fn token_row(row: &AnyRow) -> Result<TokenRow, sqlx::Error> {
+fn token_row(row: &Row<'_>) -> rusqlite::Result<TokenRow> {
     Ok(TokenRow {
-        id: row.try_get("id")?,
-        code_enc: row.try_get("code")?,
-        action: row.try_get("action")?,
-        expires_at: row.try_get("expires_at")?,
-        used_at: row.try_get("used_at")?,
+        id: row.get("id")?,
+        code_enc: row.get("code")?,
+        action: row.get("action")?,
+        expires_at: row.get("expires_at")?,
+        used_at: row.get("used_at")?,
     })
 }
 
-fn message_row(row: &AnyRow) -> Result<MessageRow, sqlx::Error> {
+fn message_row(row: &Row<'_>) -> rusqlite::Result<MessageRow> {
     Ok(MessageRow {
-        id: row.try_get("id")?,
-        authy_id: row.try_get("authy_id")?,
-        country_code: row.try_get::<i64, _>("country_code")? as u16,
-        phone: row.try_get("phone")?,
-        channel: row.try_get("channel")?,
-        kind: row.try_get("kind")?,
-        code_enc: row.try_get("code")?,
-        text_enc: row.try_get("text")?,
-        locale: row.try_get("locale")?,
-        created_at: row.try_get("created_at")?,
+        id: row.get("id")?,
+        authy_id: row.get("authy_id")?,
+        country_code: row.get("country_code")?,
+        phone: row.get("phone")?,
+        channel: row.get("channel")?,
+        kind: row.get("kind")?,
+        code_enc: row.get("code")?,
+        text_enc: row.get("text")?,
+        locale: row.get("locale")?,
+        created_at: row.get("created_at")?,
     })
 }
 
-fn approval_row(row: &AnyRow) -> Result<ApprovalRow, sqlx::Error> {
+fn approval_row(row: &Row<'_>) -> rusqlite::Result<ApprovalRow> {
     Ok(ApprovalRow {
-        uuid: row.try_get("uuid")?,
-        object_id: row.try_get("object_id")?,
-        user_id: row.try_get("user_id")?,
-        message: row.try_get("message")?,
-        details: row.try_get("details")?,
-        hidden_details: row.try_get("hidden_details")?,
-        logos: row.try_get("logos")?,
-        seconds_to_expire: row.try_get("seconds_to_expire")?,
-        status: row.try_get("status")?,
-        notified: flag(row, "notified")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        processed_at: row.try_get("processed_at")?,
+        uuid: row.get("uuid")?,
+        object_id: row.get("object_id")?,
+        user_id: row.get("user_id")?,
+        message: row.get("message")?,
+        details: row.get("details")?,
+        hidden_details: row.get("hidden_details")?,
+        logos: row.get("logos")?,
+        seconds_to_expire: row.get("seconds_to_expire")?,
+        status: row.get("status")?,
+        notified: row.get("notified")?,
+        created_at: row.get("created_at")?,
+        updated_at: row.get("updated_at")?,
+        processed_at: row.get("processed_at")?,
     })
 }
 
-fn callback_row(row: &AnyRow) -> Result<CallbackRow, sqlx::Error> {
+fn callback_row(row: &Row<'_>) -> rusqlite::Result<CallbackRow> {
     Ok(CallbackRow {
-        id: row.try_get("id")?,
-        app_id: row.try_get("app_id")?,
-        request_uuid: row.try_get("request_uuid")?,
-        url: row.try_get("url")?,
-        method: row.try_get("method")?,
-        body: row.try_get("body")?,
-        status: row.try_get("status")?,
-        attempts: row.try_get("attempts")?,
-        response_status: row.try_get("response_status")?,
-        nonce: row.try_get("nonce")?,
-        signature: row.try_get("signature")?,
-        created_at: row.try_get("created_at")?,
+        id: row.get("id")?,
+        app_id: row.get("app_id")?,
+        request_uuid: row.get("request_uuid")?,
+        url: row.get("url")?,
+        method: row.get("method")?,
+        body: row.get("body")?,
+        status: row.get("status")?,
+        attempts: row.get("attempts")?,
+        response_status: row.get("response_status")?,
+        nonce: row.get("nonce")?,
+        signature: row.get("signature")?,
+        created_at: row.get("created_at")?,
     })
 }
 
-fn verification_row(row: &AnyRow) -> Result<VerificationRow, sqlx::Error> {
+fn verification_row(row: &Row<'_>) -> rusqlite::Result<VerificationRow> {
     Ok(VerificationRow {
-        id: row.try_get("id")?,
-        uuid: row.try_get("uuid")?,
-        code_enc: row.try_get("code")?,
-        status: row.try_get("status")?,
-        failed_checks: row.try_get("failed_checks")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
+        id: row.get("id")?,
+        uuid: row.get("uuid")?,
+        code_enc: row.get("code")?,
+        status: row.get("status")?,
+        failed_checks: row.get("failed_checks")?,
+        created_at: row.get("created_at")?,
+        expires_at: row.get("expires_at")?,
     })
 }
 
@@ -508,92 +516,70 @@ impl Db {
 
     /// As [`Db::connect`], choosing how commits reach the disk.
     pub async fn connect_with(url: &str, durability: Durability) -> Result<Db, DbError> {
-        sqlx::any::install_default_drivers();
-        let memory = url.starts_with("sqlite::memory:") || url.contains("mode=memory");
-        let url = if url.starts_with("sqlite://") && !url.contains("mode=") {
-            format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
-        } else if url.starts_with("sqlite:") {
-            url.to_owned()
-        } else {
-            return Err(DbError::Unsupported(url.to_owned()));
-        };
-        let options = AnyConnectOptions::from_str(&url)?;
-        // An in-memory database lives as long as its one connection.
-        let pool_options = if memory {
-            AnyPoolOptions::new()
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
-        } else {
-            AnyPoolOptions::new().max_connections(8)
-        };
-        let pool = pool_options
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    // Writers wait rather than fail; commits reach the disk as chosen.
-                    conn.execute("PRAGMA foreign_keys = ON").await?;
-                    conn.execute("PRAGMA busy_timeout = 5000").await?;
-                    conn.execute(durability.pragma()).await?;
-                    Ok(())
-                })
+        let location = Location::parse(url)?;
+        // Opening and migrating touch the disk: off the async threads.
+        let (readers, writer_conn) = tokio::task::spawn_blocking(move || {
+            let conn = conn::open(&location, durability, true)?;
+            migrate(&conn)?;
+            Ok::<_, DbError>(match location {
+                Location::Memory => {
+                    // An in-memory database lives in its one connection.
+                    let shared = Arc::new(Mutex::new(conn));
+                    (Readers::Shared(shared.clone()), WriterConn::Shared(shared))
+                }
+                Location::File(_) => (
+                    Readers::Pool {
+                        location,
+                        durability,
+                        idle: Mutex::default(),
+                    },
+                    WriterConn::Own(conn),
+                ),
             })
-            .connect_with(options)
-            .await?;
-        if !memory {
-            pool.execute("PRAGMA journal_mode = WAL").await?;
-        }
-        let (writer, jobs) = mpsc::channel(4 * writer::MAX_BATCH);
-        let db = Db {
-            pool,
-            writer,
-            apps: AppCache::default(),
-        };
-        db.migrate().await?;
-        tokio::spawn(writer::run(db.pool.clone(), jobs));
-        Ok(db)
+        })
+        .await
+        .expect("opening the database does not panic")?;
+        let (writer, inbox) = mpsc::channel(4 * writer::MAX_BATCH);
+        writer::spawn(writer_conn, inbox)?;
+        Ok(Db {
+            inner: Arc::new(Inner {
+                readers,
+                writer,
+                apps: AppCache::default(),
+            }),
+        })
     }
 
     /// Runs `job` in the writer's next batch (see [`writer`]) and returns its
     /// result once it is durable. `job` may run more than once (after another
-    /// write of its batch failed): it must clone what it binds.
+    /// write of its batch failed).
     async fn write<T, F>(&self, job: F) -> Result<T, DbError>
     where
         T: Send + 'static,
-        F: for<'c> Fn(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, DbError>> + Send + 'static,
+        F: Fn(&Connection) -> Result<T, DbError> + Send + 'static,
     {
-        writer::write(&self.writer, job).await
+        writer::write(&self.inner.writer, job).await
     }
 
-    async fn migrate(&self) -> Result<(), DbError> {
-        self.pool
-            .execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)")
-            .await?;
-        for (version, name, sql) in SQLITE_MIGRATIONS {
-            let mut tx = self.pool.begin().await?;
-            let done: Option<i64> =
-                sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
-                    .bind(*version)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if done.is_none() {
-                tracing::info!(version, name, "applying migration");
-                sqlx::raw_sql(*sql).execute(&mut *tx).await?;
-                sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
-                    .bind(*version)
-                    .bind(*name)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-        }
-        Ok(())
+    /// Runs `f` on a reader connection, on this thread.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, DbError> {
+        self.inner.readers.with(f)
     }
 
-    /// Closes every connection (after the last request, at shutdown).
+    /// Finishes the writes under way and closes every connection (after the
+    /// last request, at shutdown). Writes asked for later are refused.
     pub async fn close(&self) {
-        self.pool.close().await;
+        let (stopped, done) = oneshot::channel();
+        if self
+            .inner
+            .writer
+            .send(writer::Message::Stop(stopped))
+            .await
+            .is_ok()
+        {
+            let _ = done.await;
+        }
+        self.inner.readers.close();
     }
 
     // ---- applications -------------------------------------------------------
@@ -601,7 +587,7 @@ impl Db {
     /// The application whose API key hashes to `key_hash`.
     pub async fn app_by_key_hash(&self, key_hash: &str) -> Result<Option<AppRow>, DbError> {
         let generation = {
-            let cache = self.cached_apps();
+            let cache = lock(&self.inner.apps);
             if let Some((at, app)) = cache.apps.get(key_hash)
                 && at.elapsed() < APP_CACHE_TTL
             {
@@ -609,8 +595,9 @@ impl Db {
             }
             cache.generation
         };
-        let app = self.app_by_key_hash_uncached(key_hash).await?;
-        let mut cache = self.cached_apps();
+        let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE key_hash = $1");
+        let app = self.read(|c| query_one(c, &sql, &[&key_hash], app_row))?;
+        let mut cache = lock(&self.inner.apps);
         if let Some(app) = &app
             && cache.generation == generation
         {
@@ -625,44 +612,22 @@ impl Db {
         Ok(app)
     }
 
-    fn cached_apps(&self) -> std::sync::MutexGuard<'_, CachedApps> {
-        // A panic while holding the lock cannot leave the map inconsistent.
-        self.apps
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     /// Forgets the cached applications, after a change to one of them.
     fn forget_apps(&self) {
-        let mut cache = self.cached_apps();
+        let mut cache = lock(&self.inner.apps);
         cache.generation += 1;
         cache.apps.clear();
-    }
-
-    async fn app_by_key_hash_uncached(&self, key_hash: &str) -> Result<Option<AppRow>, DbError> {
-        let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE key_hash = $1");
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(key_hash)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(app_row).transpose()?)
     }
 
     /// An application by id.
     pub async fn app(&self, app_id: i64) -> Result<Option<AppRow>, DbError> {
         let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE id = $1");
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(app_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(app_row).transpose()?)
+        self.read(|c| query_one(c, &sql, &[&app_id], app_row))
     }
 
     /// How many applications exist.
     pub async fn app_count(&self) -> Result<i64, DbError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM apps")
-            .fetch_one(&self.pool)
-            .await?)
+        self.read(|c| count(c, "SELECT COUNT(*) FROM apps", &[]))
     }
 
     /// Creates an application.
@@ -681,25 +646,10 @@ impl Db {
         let (name, key_hash, key_enc) = (name.to_owned(), key_hash.to_owned(), key_enc.to_owned());
         let callback_url = callback_url.map(str::to_owned);
         self.write(move |c| {
-            let (sql, name, key_hash, key_enc, callback_url) = (
-                sql.clone(),
-                name.clone(),
-                key_hash.clone(),
-                key_enc.clone(),
-                callback_url.clone(),
-            );
-            Box::pin(async move {
-                let row = sqlx::query(AssertSqlSafe(sql))
-                    .bind(crate::crypto::object_id())
-                    .bind(name)
-                    .bind(key_hash)
-                    .bind(key_enc)
-                    .bind(callback_url)
-                    .bind(now)
-                    .fetch_one(c)
-                    .await?;
-                Ok(app_row(&row)?)
-            })
+            let object_id = crate::crypto::object_id();
+            let values: [&dyn ToSql; 6] =
+                [&object_id, &name, &key_hash, &key_enc, &callback_url, &now];
+            Ok(query_one(c, &sql, &values, app_row)?.expect("RETURNING returns the row"))
         })
         .await
     }
@@ -708,29 +658,27 @@ impl Db {
     pub async fn update_app(&self, app_id: i64, s: &AppSettings) -> Result<(), DbError> {
         let s = s.clone();
         self.write(move |c| {
-            let s = s.clone();
-            Box::pin(async move {
-                sqlx::query(
-                    "UPDATE apps SET name = $1, sms_enabled = $2, phone_calls_enabled = $3, onetouch_enabled = $4, \
-                     generic_tokens_enabled = $5, legacy_unforced_verify = $6, reject_get_body = $7, token_length = $8, \
-                     onetouch_callback_url = $9, onetouch_callback_method = $10, custom_codes_enabled = $11 WHERE id = $12",
-                )
-                .bind(s.name)
-                .bind(i64::from(s.sms_enabled))
-                .bind(i64::from(s.phone_calls_enabled))
-                .bind(i64::from(s.onetouch_enabled))
-                .bind(i64::from(s.generic_tokens_enabled))
-                .bind(i64::from(s.legacy_unforced_verify))
-                .bind(i64::from(s.reject_get_body))
-                .bind(i64::from(s.token_length))
-                .bind(s.onetouch_callback_url)
-                .bind(s.onetouch_callback_method)
-                .bind(i64::from(s.custom_codes_enabled))
-                .bind(app_id)
-                .execute(c)
-                .await?;
-                Ok(())
-            })
+            execute(
+                c,
+                "UPDATE apps SET name = $1, sms_enabled = $2, phone_calls_enabled = $3, onetouch_enabled = $4, \
+                 generic_tokens_enabled = $5, legacy_unforced_verify = $6, reject_get_body = $7, token_length = $8, \
+                 onetouch_callback_url = $9, onetouch_callback_method = $10, custom_codes_enabled = $11 WHERE id = $12",
+                &[
+                    &s.name,
+                    &s.sms_enabled,
+                    &s.phone_calls_enabled,
+                    &s.onetouch_enabled,
+                    &s.generic_tokens_enabled,
+                    &s.legacy_unforced_verify,
+                    &s.reject_get_body,
+                    &s.token_length,
+                    &s.onetouch_callback_url,
+                    &s.onetouch_callback_method,
+                    &s.custom_codes_enabled,
+                    &app_id,
+                ],
+            )?;
+            Ok(())
         })
         .await?;
         self.forget_apps();
@@ -740,14 +688,12 @@ impl Db {
     /// Sets the application's sandbox clock offset.
     pub async fn set_clock_offset(&self, app_id: i64, offset: i64) -> Result<(), DbError> {
         self.write(move |c| {
-            Box::pin(async move {
-                sqlx::query("UPDATE apps SET clock_offset = $1 WHERE id = $2")
-                    .bind(offset)
-                    .bind(app_id)
-                    .execute(c)
-                    .await?;
-                Ok(())
-            })
+            execute(
+                c,
+                "UPDATE apps SET clock_offset = $1 WHERE id = $2",
+                &[&offset, &app_id],
+            )?;
+            Ok(())
         })
         .await?;
         self.forget_apps();
@@ -757,31 +703,29 @@ impl Db {
     /// Deletes everything of an application but the application itself, in one transaction.
     pub async fn reset_app(&self, app_id: i64) -> Result<(), DbError> {
         self.write(move |c| {
-            Box::pin(async move {
-                for table in [
-                    "verify_attempts",
-                    "callbacks",
-                    "approval_requests",
-                    "verifications",
-                    "tokens",
-                    "activities",
-                    "messages",
-                    "counters",
-                    "users",
-                ] {
-                    sqlx::query(AssertSqlSafe(format!(
-                        "DELETE FROM {table} WHERE app_id = $1"
-                    )))
-                    .bind(app_id)
-                    .execute(&mut *c)
-                    .await?;
-                }
-                sqlx::query("UPDATE apps SET clock_offset = 0 WHERE id = $1")
-                    .bind(app_id)
-                    .execute(&mut *c)
-                    .await?;
-                Ok(())
-            })
+            for table in [
+                "verify_attempts",
+                "callbacks",
+                "approval_requests",
+                "verifications",
+                "tokens",
+                "activities",
+                "messages",
+                "counters",
+                "users",
+            ] {
+                execute(
+                    c,
+                    &format!("DELETE FROM {table} WHERE app_id = $1"),
+                    &[&app_id],
+                )?;
+            }
+            execute(
+                c,
+                "UPDATE apps SET clock_offset = 0 WHERE id = $1",
+                &[&app_id],
+            )?;
+            Ok(())
         })
         .await?;
         self.forget_apps();
@@ -793,12 +737,7 @@ impl Db {
     /// A user of the application, by authy id.
     pub async fn user(&self, app_id: i64, user_id: i64) -> Result<Option<UserRow>, DbError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE app_id = $1 AND id = $2");
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(app_id)
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(user_row).transpose()?)
+        self.read(|c| query_one(c, &sql, &[&app_id, &user_id], user_row))
     }
 
     /// Creates the user with this phone, or returns the existing one (WIRE.md
@@ -813,45 +752,38 @@ impl Db {
         now: i64,
     ) -> Result<(UserRow, bool), DbError> {
         let (cellphone, email) = (cellphone.to_owned(), email.to_owned());
+        let insert = format!(
+            "INSERT INTO users (app_id, object_id, country_code, cellphone, email, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (app_id, country_code, cellphone) DO NOTHING RETURNING {USER_COLUMNS}"
+        );
+        let existing = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE app_id = $1 AND country_code = $2 AND cellphone = $3"
+        );
         self.write(move |c| {
-            let (cellphone, email) = (cellphone.clone(), email.clone());
-            Box::pin(async move {
-                let sql = format!(
-                    "INSERT INTO users (app_id, object_id, country_code, cellphone, email, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-                     ON CONFLICT (app_id, country_code, cellphone) DO NOTHING RETURNING {USER_COLUMNS}"
-                );
-                let inserted = sqlx::query(AssertSqlSafe(sql))
-                    .bind(app_id)
-                    .bind(crate::crypto::object_id())
-                    .bind(i64::from(country_code))
-                    .bind(cellphone.clone())
-                    .bind(email.clone())
-                    .bind(now)
-                    .fetch_optional(&mut *c)
-                    .await?;
-                if let Some(row) = inserted {
-                    return Ok((user_row(&row)?, true));
-                }
-                let sql = format!(
-                    "SELECT {USER_COLUMNS} FROM users WHERE app_id = $1 AND country_code = $2 AND cellphone = $3"
-                );
-                let row = sqlx::query(AssertSqlSafe(sql))
-                    .bind(app_id)
-                    .bind(i64::from(country_code))
-                    .bind(cellphone)
-                    .fetch_one(&mut *c)
-                    .await?;
-                let mut user = user_row(&row)?;
-                if user.email != email && !user.other_emails.contains(&email) {
-                    user.other_emails.push(email);
-                    sqlx::query("UPDATE users SET other_emails = $1 WHERE id = $2")
-                        .bind(serde_json::to_string(&user.other_emails).expect("strings serialise"))
-                        .bind(user.id)
-                        .execute(&mut *c)
-                        .await?;
-                }
-                Ok((user, false))
-            })
+            let object_id = crate::crypto::object_id();
+            let values: [&dyn ToSql; 6] =
+                [&app_id, &object_id, &country_code, &cellphone, &email, &now];
+            if let Some(user) = query_one(c, &insert, &values, user_row)? {
+                return Ok((user, true));
+            }
+            let mut user = query_one(
+                c,
+                &existing,
+                &[&app_id, &country_code, &cellphone],
+                user_row,
+            )?
+            .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+            if user.email != email && !user.other_emails.contains(&email) {
+                user.other_emails.push(email.clone());
+                let other_emails =
+                    serde_json::to_string(&user.other_emails).expect("strings serialise");
+                execute(
+                    c,
+                    "UPDATE users SET other_emails = $1 WHERE id = $2",
+                    &[&other_emails, &user.id],
+                )?;
+            }
+            Ok((user, false))
         })
         .await
     }
@@ -860,15 +792,12 @@ impl Db {
     pub async fn set_user_email(&self, user_id: i64, email: &str) -> Result<(), DbError> {
         let email = email.to_owned();
         self.write(move |c| {
-            let email = email.clone();
-            Box::pin(async move {
-                sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
-                    .bind(email)
-                    .bind(user_id)
-                    .execute(c)
-                    .await?;
-                Ok(())
-            })
+            execute(
+                c,
+                "UPDATE users SET email = $1 WHERE id = $2",
+                &[&email, &user_id],
+            )?;
+            Ok(())
         })
         .await
     }
@@ -876,14 +805,12 @@ impl Db {
     /// Removes a user and everything of theirs. Returns whether it existed.
     pub async fn delete_user(&self, app_id: i64, user_id: i64) -> Result<bool, DbError> {
         self.write(move |c| {
-            Box::pin(async move {
-                let done = sqlx::query("DELETE FROM users WHERE app_id = $1 AND id = $2")
-                    .bind(app_id)
-                    .bind(user_id)
-                    .execute(c)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            })
+            let deleted = execute(
+                c,
+                "DELETE FROM users WHERE app_id = $1 AND id = $2",
+                &[&app_id, &user_id],
+            )?;
+            Ok(deleted == 1)
         })
         .await
     }
@@ -892,17 +819,12 @@ impl Db {
     pub async fn set_generic_seed(&self, user_id: i64, seed_enc: &str) -> Result<(), DbError> {
         let seed_enc = seed_enc.to_owned();
         self.write(move |c| {
-            let seed_enc = seed_enc.clone();
-            Box::pin(async move {
-                sqlx::query(
-                    "UPDATE users SET generic_seed = $1, generic_last_step = NULL WHERE id = $2",
-                )
-                .bind(seed_enc)
-                .bind(user_id)
-                .execute(c)
-                .await?;
-                Ok(())
-            })
+            execute(
+                c,
+                "UPDATE users SET generic_seed = $1, generic_last_step = NULL WHERE id = $2",
+                &[&seed_enc, &user_id],
+            )?;
+            Ok(())
         })
         .await
     }
@@ -919,33 +841,32 @@ impl Db {
         let os_type = os_type.to_owned();
         let seed_enc = seed_enc.to_owned();
         self.write(move |c| {
-            let (os_type, seed_enc) = (os_type.clone(), seed_enc.clone());
-            Box::pin(async move {
-                sqlx::query(
-                    "UPDATE users SET device_id = $1, device_os = $2, device_seed = $3, device_last_step = NULL, \
-                     device_registered_at = $4 WHERE id = $5",
-                )
-                .bind(device_id)
-                .bind(os_type)
-                .bind(seed_enc)
-                .bind(now)
-                .bind(user_id)
-                .execute(c)
-                .await?;
-                Ok(())
-            })
+            execute(
+                c,
+                "UPDATE users SET device_id = $1, device_os = $2, device_seed = $3, device_last_step = NULL, \
+                 device_registered_at = $4 WHERE id = $5",
+                &[&device_id, &os_type, &seed_enc, &now, &user_id],
+            )?;
+            Ok(())
         })
         .await
     }
 
-    /// Users of the application now.
+    /// Users of the application now. A scan of the application's users, so it
+    /// runs on a blocking thread rather than hold up an async one.
     pub async fn user_count(&self, app_id: i64) -> Result<i64, DbError> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE app_id = $1")
-                .bind(app_id)
-                .fetch_one(&self.pool)
-                .await?,
-        )
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            db.read(|c| {
+                count(
+                    c,
+                    "SELECT COUNT(*) FROM users WHERE app_id = $1",
+                    &[&app_id],
+                )
+            })
+        })
+        .await
+        .expect("counting does not panic")
     }
 
     /// Records an activity.
@@ -962,19 +883,12 @@ impl Db {
         let data = data.to_owned();
         let user_ip = user_ip.map(str::to_owned);
         self.write(move |c| {
-            let (kind, data, user_ip) = (kind.clone(), data.clone(), user_ip.clone());
-            Box::pin(async move {
-                sqlx::query("INSERT INTO activities (app_id, user_id, type, data, user_ip, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(app_id)
-                    .bind(user_id)
-                    .bind(kind)
-                    .bind(data)
-                    .bind(user_ip)
-                    .bind(now)
-                    .execute(c)
-                    .await?;
-                Ok(())
-            })
+            execute(
+                c,
+                "INSERT INTO activities (app_id, user_id, type, data, user_ip, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&app_id, &user_id, &kind, &data, &user_ip, &now],
+            )?;
+            Ok(())
         })
         .await
     }
@@ -988,16 +902,15 @@ impl Db {
         action: &str,
         now: i64,
     ) -> Result<Option<TokenRow>, DbError> {
-        let row = sqlx::query(
-            "SELECT id, code, action, expires_at, used_at FROM tokens \
-             WHERE user_id = $1 AND action = $2 AND used_at IS NULL AND expires_at > $3 ORDER BY id DESC LIMIT 1",
-        )
-        .bind(user_id)
-        .bind(action)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.as_ref().map(token_row).transpose()?)
+        self.read(|c| {
+            query_one(
+                c,
+                "SELECT id, code, action, expires_at, used_at FROM tokens \
+                 WHERE user_id = $1 AND action = $2 AND used_at IS NULL AND expires_at > $3 ORDER BY id DESC LIMIT 1",
+                &[&user_id, &action, &now],
+                token_row,
+            )
+        })
     }
 
     /// Stores a new code.
@@ -1013,31 +926,26 @@ impl Db {
         let code_enc = code_enc.to_owned();
         let action = action.to_owned();
         self.write(move |c| {
-            let (code_enc, action) = (code_enc.clone(), action.clone());
-            Box::pin(async move {
-                sqlx::query("INSERT INTO tokens (app_id, user_id, code, action, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(app_id)
-                    .bind(user_id)
-                    .bind(code_enc)
-                    .bind(action)
-                    .bind(now)
-                    .bind(expires_at)
-                    .execute(c)
-                    .await?;
-                Ok(())
-            })
+            execute(
+                c,
+                "INSERT INTO tokens (app_id, user_id, code, action, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&app_id, &user_id, &code_enc, &action, &now, &expires_at],
+            )?;
+            Ok(())
         })
         .await
     }
 
     /// The user's unexpired codes, used or not (a used one answers 60019).
     pub async fn live_tokens(&self, user_id: i64, now: i64) -> Result<Vec<TokenRow>, DbError> {
-        let rows = sqlx::query("SELECT id, code, action, expires_at, used_at FROM tokens WHERE user_id = $1 AND expires_at > $2 ORDER BY id DESC")
-            .bind(user_id)
-            .bind(now)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(token_row).collect::<Result<_, _>>()?)
+        self.read(|c| {
+            query_all(
+                c,
+                "SELECT id, code, action, expires_at, used_at FROM tokens WHERE user_id = $1 AND expires_at > $2 ORDER BY id DESC",
+                &[&user_id, &now],
+                token_row,
+            )
+        })
     }
 
     // ---- messages -----------------------------------------------------------
@@ -1046,27 +954,25 @@ impl Db {
     pub async fn insert_message(&self, app_id: i64, m: &MessageRow) -> Result<(), DbError> {
         let m = m.clone();
         self.write(move |c| {
-            let m = m.clone();
-            Box::pin(async move {
-                sqlx::query(
-                    "INSERT INTO messages (id, app_id, authy_id, country_code, phone, channel, kind, code, text, locale, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                )
-                .bind(m.id)
-                .bind(app_id)
-                .bind(m.authy_id)
-                .bind(i64::from(m.country_code))
-                .bind(m.phone)
-                .bind(m.channel)
-                .bind(m.kind)
-                .bind(m.code_enc)
-                .bind(m.text_enc)
-                .bind(m.locale)
-                .bind(m.created_at)
-                .execute(c)
-                .await?;
-                Ok(())
-            })
+            execute(
+                c,
+                "INSERT INTO messages (id, app_id, authy_id, country_code, phone, channel, kind, code, text, locale, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                &[
+                    &m.id,
+                    &app_id,
+                    &m.authy_id,
+                    &m.country_code,
+                    &m.phone,
+                    &m.channel,
+                    &m.kind,
+                    &m.code_enc,
+                    &m.text_enc,
+                    &m.locale,
+                    &m.created_at,
+                ],
+            )?;
+            Ok(())
         })
         .await
     }
@@ -1077,20 +983,23 @@ impl Db {
         app_id: i64,
         f: &MessageFilter,
     ) -> Result<Vec<MessageRow>, DbError> {
-        let rows = sqlx::query(
-            "SELECT id, authy_id, country_code, phone, channel, kind, code, text, locale, created_at FROM messages \
-             WHERE app_id = $1 AND ($2 IS NULL OR authy_id = $2) AND ($3 IS NULL OR phone = $3) \
-             AND ($4 IS NULL OR country_code = $4) AND ($5 IS NULL OR channel = $5) ORDER BY seq DESC LIMIT $6",
-        )
-        .bind(app_id)
-        .bind(f.authy_id)
-        .bind(f.phone.clone())
-        .bind(f.country_code)
-        .bind(f.channel.clone())
-        .bind(f.limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(message_row).collect::<Result<_, _>>()?)
+        self.read(|c| {
+            query_all(
+                c,
+                "SELECT id, authy_id, country_code, phone, channel, kind, code, text, locale, created_at FROM messages \
+                 WHERE app_id = $1 AND ($2 IS NULL OR authy_id = $2) AND ($3 IS NULL OR phone = $3) \
+                 AND ($4 IS NULL OR country_code = $4) AND ($5 IS NULL OR channel = $5) ORDER BY seq DESC LIMIT $6",
+                &[
+                    &app_id,
+                    &f.authy_id,
+                    &f.phone,
+                    &f.country_code,
+                    &f.channel,
+                    &f.limit,
+                ],
+                message_row,
+            )
+        })
     }
 
     // ---- OneTouch -----------------------------------------------------------
@@ -1099,29 +1008,27 @@ impl Db {
     pub async fn insert_approval(&self, app_id: i64, r: &ApprovalRow) -> Result<(), DbError> {
         let r = r.clone();
         self.write(move |c| {
-            let r = r.clone();
-            Box::pin(async move {
-                sqlx::query(
-                    "INSERT INTO approval_requests (uuid, object_id, app_id, user_id, message, details, hidden_details, logos, \
-                     seconds_to_expire, status, notified, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                )
-                .bind(r.uuid)
-                .bind(r.object_id)
-                .bind(app_id)
-                .bind(r.user_id)
-                .bind(r.message)
-                .bind(r.details)
-                .bind(r.hidden_details)
-                .bind(r.logos)
-                .bind(r.seconds_to_expire)
-                .bind(r.status)
-                .bind(i64::from(r.notified))
-                .bind(r.created_at)
-                .bind(r.updated_at)
-                .execute(c)
-                .await?;
-                Ok(())
-            })
+            execute(
+                c,
+                "INSERT INTO approval_requests (uuid, object_id, app_id, user_id, message, details, hidden_details, logos, \
+                 seconds_to_expire, status, notified, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                &[
+                    &r.uuid,
+                    &r.object_id,
+                    &app_id,
+                    &r.user_id,
+                    &r.message,
+                    &r.details,
+                    &r.hidden_details,
+                    &r.logos,
+                    &r.seconds_to_expire,
+                    &r.status,
+                    &r.notified,
+                    &r.created_at,
+                    &r.updated_at,
+                ],
+            )?;
+            Ok(())
         })
         .await
     }
@@ -1131,12 +1038,7 @@ impl Db {
         let sql = format!(
             "SELECT {APPROVAL_COLUMNS} FROM approval_requests WHERE app_id = $1 AND uuid = $2"
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(app_id)
-            .bind(uuid)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(approval_row).transpose()?)
+        self.read(|c| query_one(c, &sql, &[&app_id, &uuid], approval_row))
     }
 
     /// Moves a pending request to `status` (expired, approved, denied), only if it is
@@ -1152,38 +1054,32 @@ impl Db {
     ) -> Result<bool, DbError> {
         let (uuid, status, callback) = (uuid.to_owned(), status.to_owned(), callback.cloned());
         self.write(move |c| {
-            let (uuid, status, callback) = (uuid.clone(), status.clone(), callback.clone());
-            Box::pin(async move {
-                let done = sqlx::query(
-                    "UPDATE approval_requests SET status = $1, updated_at = $2, processed_at = $2 \
-                     WHERE app_id = $3 AND uuid = $4 AND status = 'pending'",
-                )
-                .bind(status)
-                .bind(now)
-                .bind(app_id)
-                .bind(uuid)
-                .execute(&mut *c)
-                .await?;
-                if done.rows_affected() != 1 {
-                    return Ok(false);
-                }
-                if let Some(cb) = callback {
-                    sqlx::query(
-                        "INSERT INTO callbacks (id, app_id, request_uuid, url, method, body, status, attempts, next_attempt_at, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
-                    )
-                    .bind(cb.id)
-                    .bind(app_id)
-                    .bind(cb.request_uuid)
-                    .bind(cb.url)
-                    .bind(cb.method)
-                    .bind(cb.body)
-                    .bind(cb.created_at)
-                    .execute(&mut *c)
-                    .await?;
-                }
-                Ok(true)
-            })
+            let decided = execute(
+                c,
+                "UPDATE approval_requests SET status = $1, updated_at = $2, processed_at = $2 \
+                 WHERE app_id = $3 AND uuid = $4 AND status = 'pending'",
+                &[&status, &now, &app_id, &uuid],
+            )?;
+            if decided != 1 {
+                return Ok(false);
+            }
+            if let Some(cb) = &callback {
+                execute(
+                    c,
+                    "INSERT INTO callbacks (id, app_id, request_uuid, url, method, body, status, attempts, next_attempt_at, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+                    &[
+                        &cb.id,
+                        &app_id,
+                        &cb.request_uuid,
+                        &cb.url,
+                        &cb.method,
+                        &cb.body,
+                        &cb.created_at,
+                    ],
+                )?;
+            }
+            Ok(true)
         })
         .await
     }
@@ -1193,12 +1089,7 @@ impl Db {
         let sql = format!(
             "SELECT {CALLBACK_COLUMNS} FROM callbacks WHERE status IN ('pending', 'retrying') AND next_attempt_at <= $1 ORDER BY seq LIMIT $2"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(callback_row).collect::<Result<_, _>>()?)
+        self.read(|c| query_all(c, &sql, &[&now, &limit], callback_row))
     }
 
     /// Records one delivery attempt.
@@ -1206,22 +1097,20 @@ impl Db {
         let id = id.to_owned();
         let a = a.clone();
         self.write(move |c| {
-            let (id, a) = (id.clone(), a.clone());
-            Box::pin(async move {
-                sqlx::query(
-                    "UPDATE callbacks SET status = $1, attempts = attempts + 1, response_status = $2, nonce = $3, signature = $4, \
-                     next_attempt_at = $5 WHERE id = $6",
-                )
-                .bind(a.status)
-                .bind(a.response_status)
-                .bind(a.nonce)
-                .bind(a.signature)
-                .bind(a.next_attempt_at)
-                .bind(id)
-                .execute(c)
-                .await?;
-                Ok(())
-            })
+            execute(
+                c,
+                "UPDATE callbacks SET status = $1, attempts = attempts + 1, response_status = $2, nonce = $3, signature = $4, \
+                 next_attempt_at = $5 WHERE id = $6",
+                &[
+                    &a.status,
+                    &a.response_status,
+                    &a.nonce,
+                    &a.signature,
+                    &a.next_attempt_at,
+                    &id,
+                ],
+            )?;
+            Ok(())
         })
         .await
     }
@@ -1231,20 +1120,19 @@ impl Db {
         let sql = format!(
             "SELECT {CALLBACK_COLUMNS} FROM callbacks WHERE app_id = $1 ORDER BY seq DESC LIMIT $2"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(app_id)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(callback_row).collect::<Result<_, _>>()?)
+        self.read(|c| query_all(c, &sql, &[&app_id, &limit], callback_row))
     }
 
     /// The application's stored (encrypted) API key, to sign its callbacks.
     pub async fn app_key(&self, app_id: i64) -> Result<Option<String>, DbError> {
-        Ok(sqlx::query_scalar("SELECT key_enc FROM apps WHERE id = $1")
-            .bind(app_id)
-            .fetch_optional(&self.pool)
-            .await?)
+        self.read(|c| {
+            query_one(
+                c,
+                "SELECT key_enc FROM apps WHERE id = $1",
+                &[&app_id],
+                |r| r.get(0),
+            )
+        })
     }
 
     // ---- phone verifications ------------------------------------------------
@@ -1259,13 +1147,7 @@ impl Db {
         let sql = format!(
             "SELECT {VERIFICATION_COLUMNS} FROM verifications WHERE app_id = $1 AND country_code = $2 AND phone = $3 ORDER BY id DESC LIMIT 1"
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(app_id)
-            .bind(i64::from(country_code))
-            .bind(phone)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.as_ref().map(verification_row).transpose()?)
+        self.read(|c| query_one(c, &sql, &[&app_id, &country_code, &phone], verification_row))
     }
 
     /// A verification of this application, by uuid.
@@ -1277,19 +1159,15 @@ impl Db {
         let sql = format!(
             "SELECT {VERIFICATION_COLUMNS}, country_code, phone FROM verifications WHERE app_id = $1 AND uuid = $2"
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(app_id)
-            .bind(uuid)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            Some(r) => Ok(Some((
-                r.try_get::<i64, _>("country_code")? as u16,
-                r.try_get("phone")?,
-                verification_row(&r)?,
-            ))),
-            None => Ok(None),
-        }
+        self.read(|c| {
+            query_one(c, &sql, &[&app_id, &uuid], |r| {
+                Ok((
+                    r.get("country_code")?,
+                    r.get("phone")?,
+                    verification_row(r)?,
+                ))
+            })
+        })
     }
 
     /// Stores a new pending verification (`id`, `status` and `failed_checks` of `v` are ignored).
@@ -1303,23 +1181,21 @@ impl Db {
         let phone = phone.to_owned();
         let v = v.clone();
         self.write(move |c| {
-            let (phone, v) = (phone.clone(), v.clone());
-            Box::pin(async move {
-                sqlx::query(
-                    "INSERT INTO verifications (uuid, app_id, country_code, phone, code, status, created_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
-                )
-                .bind(v.uuid)
-                .bind(app_id)
-                .bind(i64::from(country_code))
-                .bind(phone)
-                .bind(v.code_enc)
-                .bind(v.created_at)
-                .bind(v.expires_at)
-                .execute(c)
-                .await?;
-                Ok(())
-            })
+            execute(
+                c,
+                "INSERT INTO verifications (uuid, app_id, country_code, phone, code, status, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
+                &[
+                    &v.uuid,
+                    &app_id,
+                    &country_code,
+                    &phone,
+                    &v.code_enc,
+                    &v.created_at,
+                    &v.expires_at,
+                ],
+            )?;
+            Ok(())
         })
         .await
     }
@@ -1327,14 +1203,12 @@ impl Db {
     /// Marks a pending verification verified, only if still pending.
     pub async fn complete_verification(&self, id: i64, now: i64) -> Result<bool, DbError> {
         self.write(move |c| {
-            Box::pin(async move {
-                let done = sqlx::query("UPDATE verifications SET status = 'verified', verified_at = $1 WHERE id = $2 AND status = 'pending'")
-                    .bind(now)
-                    .bind(id)
-                    .execute(c)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            })
+            let completed = execute(
+                c,
+                "UPDATE verifications SET status = 'verified', verified_at = $1 WHERE id = $2 AND status = 'pending'",
+                &[&now, &id],
+            )?;
+            Ok(completed == 1)
         })
         .await
     }
@@ -1344,16 +1218,13 @@ impl Db {
     /// guesses cannot exceed it. Returns the checks used, this one included.
     pub async fn reserve_check(&self, id: i64, limit: i64) -> Result<Option<i64>, DbError> {
         self.write(move |c| {
-            Box::pin(async move {
-                Ok(sqlx::query_scalar(
-                    "UPDATE verifications SET failed_checks = failed_checks + 1 WHERE id = $1 AND status = 'pending' AND failed_checks < $2 \
-                     RETURNING failed_checks",
-                )
-                .bind(id)
-                .bind(limit)
-                .fetch_optional(c)
-                .await?)
-            })
+            Ok(query_one(
+                c,
+                "UPDATE verifications SET failed_checks = failed_checks + 1 WHERE id = $1 AND status = 'pending' AND failed_checks < $2 \
+                 RETURNING failed_checks",
+                &[&id, &limit],
+                |r| r.get(0),
+            )?)
         })
         .await
     }
@@ -1361,15 +1232,12 @@ impl Db {
     /// Locks a verification: no further check or start until it expires.
     pub async fn lock_verification(&self, id: i64) -> Result<(), DbError> {
         self.write(move |c| {
-            Box::pin(async move {
-                sqlx::query(
-                    "UPDATE verifications SET status = 'locked' WHERE id = $1 AND status = 'pending'",
-                )
-                .bind(id)
-                .execute(c)
-                .await?;
-                Ok(())
-            })
+            execute(
+                c,
+                "UPDATE verifications SET status = 'locked' WHERE id = $1 AND status = 'pending'",
+                &[&id],
+            )?;
+            Ok(())
         })
         .await
     }
@@ -1401,69 +1269,57 @@ impl Db {
         } else {
             i64::MAX
         };
-        let under_limit = [user_id, since, limit];
         self.write(move |c| {
-            Box::pin(async move {
-                let accepted = match claim {
-                    Claim::Nothing => false,
-                    Claim::Unchecked => {
-                        sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!("SELECT {UNDER_LIMIT}")))
-                            .bind(user_id)
-                            .bind(since)
-                            .bind(limit)
-                            .fetch_one(&mut *c)
-                            .await?
-                            == 1
-                    }
-                    Claim::Step { seed, step } => {
-                        let column = match seed {
-                            Seed::Generic => "generic_last_step",
-                            Seed::Device => "device_last_step",
-                        };
-                        let sql = format!(
-                            "UPDATE users SET {column} = $4, confirmed = 1 WHERE id = $1 AND ({column} IS NULL OR {column} < $4) AND {UNDER_LIMIT}"
-                        );
-                        changes_one_row(c, sql, under_limit, &[step]).await?
-                    }
-                    Claim::Code { token_id } => {
-                        let sql = format!(
-                            "UPDATE tokens SET used_at = $4 WHERE id = $5 AND used_at IS NULL AND {UNDER_LIMIT}"
-                        );
-                        let used = changes_one_row(c, sql, under_limit, &[now, token_id]).await?;
-                        if used {
-                            sqlx::query("UPDATE users SET confirmed = 1 WHERE id = $1")
-                                .bind(user_id)
-                                .execute(&mut *c)
-                                .await?;
-                        }
-                        used
-                    }
-                };
-                if accepted {
-                    return Ok(Verdict::Accepted);
+            let accepted = match claim {
+                Claim::Nothing => false,
+                Claim::Unchecked => {
+                    count(c, &format!("SELECT {UNDER_LIMIT}"), &[&user_id, &since, &limit])? == 1
                 }
-                if max_failures > 0 {
+                Claim::Step { seed, step } => {
+                    let column = match seed {
+                        Seed::Generic => "generic_last_step",
+                        Seed::Device => "device_last_step",
+                    };
                     let sql = format!(
-                        "INSERT INTO verify_attempts (app_id, user_id, at) SELECT $4, $1, $5 WHERE {UNDER_LIMIT}"
+                        "UPDATE users SET {column} = $4, confirmed = 1 WHERE id = $1 AND ({column} IS NULL OR {column} < $4) AND {UNDER_LIMIT}"
                     );
-                    let recorded = changes_one_row(c, sql, under_limit, &[app_id, now]).await?;
-                    if !recorded {
-                        let oldest: Option<i64> = sqlx::query_scalar(
-                            "SELECT MIN(at) FROM verify_attempts WHERE user_id = $1 AND at > $2 AND succeeded = 0",
-                        )
-                        .bind(user_id)
-                        .bind(since)
-                        .fetch_one(&mut *c)
-                        .await?;
-                        return Ok(Verdict::Limited {
-                            oldest: oldest.unwrap_or(now),
-                        });
-                    }
+                    execute(c, &sql, &[&user_id, &since, &limit, &step])? == 1
                 }
-                Ok(match claim {
-                    Claim::Nothing => Verdict::Rejected,
-                    _ => Verdict::Reused,
-                })
+                Claim::Code { token_id } => {
+                    let sql = format!(
+                        "UPDATE tokens SET used_at = $4 WHERE id = $5 AND used_at IS NULL AND {UNDER_LIMIT}"
+                    );
+                    let used = execute(c, &sql, &[&user_id, &since, &limit, &now, &token_id])? == 1;
+                    if used {
+                        execute(c, "UPDATE users SET confirmed = 1 WHERE id = $1", &[&user_id])?;
+                    }
+                    used
+                }
+            };
+            if accepted {
+                return Ok(Verdict::Accepted);
+            }
+            if max_failures > 0 {
+                let sql = format!(
+                    "INSERT INTO verify_attempts (app_id, user_id, at) SELECT $4, $1, $5 WHERE {UNDER_LIMIT}"
+                );
+                let recorded = execute(c, &sql, &[&user_id, &since, &limit, &app_id, &now])? == 1;
+                if !recorded {
+                    let oldest: Option<i64> = query_one(
+                        c,
+                        "SELECT MIN(at) FROM verify_attempts WHERE user_id = $1 AND at > $2 AND succeeded = 0",
+                        &[&user_id, &since],
+                        |r| r.get(0),
+                    )?
+                    .flatten();
+                    return Ok(Verdict::Limited {
+                        oldest: oldest.unwrap_or(now),
+                    });
+                }
+            }
+            Ok(match claim {
+                Claim::Nothing => Verdict::Rejected,
+                _ => Verdict::Reused,
             })
         })
         .await
@@ -1477,29 +1333,25 @@ impl Db {
         phone: Option<(u16, &str)>,
         since: i64,
     ) -> Result<(i64, i64), DbError> {
-        let row = match phone {
-            Some((country_code, digits)) => {
-                sqlx::query(
-                    "SELECT COUNT(*) AS sent, MIN(created_at) AS oldest FROM messages \
+        let sent_and_oldest = |r: &Row<'_>| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?));
+        let (sent, oldest) = self.read(|c| {
+            match phone {
+                Some((country_code, digits)) => query_one(
+                    c,
+                    "SELECT COUNT(*), MIN(created_at) FROM messages \
                      WHERE app_id = $1 AND country_code = $2 AND phone = $3 AND created_at > $4",
-                )
-                .bind(app_id)
-                .bind(i64::from(country_code))
-                .bind(digits)
-                .bind(since)
-                .fetch_one(&self.pool)
-                .await?
+                    &[&app_id, &country_code, &digits, &since],
+                    sent_and_oldest,
+                ),
+                None => query_one(
+                    c,
+                    "SELECT COUNT(*), MIN(created_at) FROM messages WHERE app_id = $1 AND created_at > $2",
+                    &[&app_id, &since],
+                    sent_and_oldest,
+                ),
             }
-            None => {
-                sqlx::query("SELECT COUNT(*) AS sent, MIN(created_at) AS oldest FROM messages WHERE app_id = $1 AND created_at > $2")
-                    .bind(app_id)
-                    .bind(since)
-                    .fetch_one(&self.pool)
-                    .await?
-            }
-        };
-        let sent: i64 = row.try_get("sent")?;
-        let oldest: Option<i64> = row.try_get("oldest")?;
+            .map(Option::unwrap_or_default)
+        })?;
         Ok((sent, oldest.unwrap_or(since)))
     }
 
@@ -1513,66 +1365,80 @@ impl Db {
     ) -> Result<(), DbError> {
         let counts = counts.to_vec();
         self.write(move |c| {
-            let counts = counts.clone();
-            Box::pin(async move {
-                for (app_id, (year, month), counter, amount) in counts {
-                    let column = counter.column();
-                    let sql = format!(
-                        "INSERT INTO counters (app_id, year, month, {column}) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (app_id, year, month) DO UPDATE SET {column} = counters.{column} + $4"
-                    );
-                    sqlx::query(AssertSqlSafe(sql))
-                        .bind(app_id)
-                        .bind(i64::from(year))
-                        .bind(i64::from(month))
-                        .bind(amount)
-                        .execute(&mut *c)
-                        .await?;
-                }
-                Ok(())
-            })
+            for (app_id, (year, month), counter, amount) in &counts {
+                let column = counter.column();
+                let sql = format!(
+                    "INSERT INTO counters (app_id, year, month, {column}) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (app_id, year, month) DO UPDATE SET {column} = counters.{column} + $4"
+                );
+                execute(c, &sql, &[app_id, year, month, amount])?;
+            }
+            Ok(())
         })
         .await
     }
 
     /// Every month with counters.
     pub async fn counters(&self, app_id: i64) -> Result<Vec<CounterRow>, DbError> {
-        let rows = sqlx::query(
-            "SELECT year, month, sms_count, calls_count, users_count, auths_count, api_calls_count FROM counters WHERE app_id = $1",
-        )
-        .bind(app_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(CounterRow {
-                    year: r.try_get("year")?,
-                    month: r.try_get("month")?,
-                    sms_count: r.try_get("sms_count")?,
-                    calls_count: r.try_get("calls_count")?,
-                    users_count: r.try_get("users_count")?,
-                    auths_count: r.try_get("auths_count")?,
-                    api_calls_count: r.try_get("api_calls_count")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(DbError::from)
+        self.read(|c| {
+            query_all(
+                c,
+                "SELECT year, month, sms_count, calls_count, users_count, auths_count, api_calls_count FROM counters WHERE app_id = $1",
+                &[&app_id],
+                |r| {
+                    Ok(CounterRow {
+                        year: r.get("year")?,
+                        month: r.get("month")?,
+                        sms_count: r.get("sms_count")?,
+                        calls_count: r.get("calls_count")?,
+                        users_count: r.get("users_count")?,
+                        auths_count: r.get("auths_count")?,
+                        api_calls_count: r.get("api_calls_count")?,
+                    })
+                },
+            )
+        })
     }
 }
 
-/// Runs `sql`, binding `first` to `$1`, `$2`, … and `then` after them, and
-/// returns whether it changed exactly one row (a conditional write that took).
-async fn changes_one_row(
-    c: &mut AnyConnection,
-    sql: String,
-    first: [i64; 3],
-    then: &[i64],
-) -> Result<bool, sqlx::Error> {
-    let mut query = sqlx::query(AssertSqlSafe(sql));
-    for value in first.into_iter().chain(then.iter().copied()) {
-        query = query.bind(value);
+/// The one number a `SELECT COUNT(*)` (or another scalar query) returns.
+fn count(c: &Connection, sql: &str, values: &[&dyn ToSql]) -> rusqlite::Result<i64> {
+    query_one(c, sql, values, |r| r.get(0)).map(Option::unwrap_or_default)
+}
+
+/// Applies the embedded migrations not applied yet, each in its own transaction.
+fn migrate(c: &Connection) -> Result<(), DbError> {
+    c.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
+    )?;
+    for (version, name, sql) in SQLITE_MIGRATIONS {
+        c.execute_batch("BEGIN IMMEDIATE")?;
+        let applied = (|| {
+            let done = query_one(
+                c,
+                "SELECT version FROM schema_migrations WHERE version = $1",
+                &[version],
+                |r| r.get::<_, i64>(0),
+            )?;
+            if done.is_none() {
+                tracing::info!(version, name, "applying migration");
+                c.execute_batch(sql)?;
+                execute(
+                    c,
+                    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                    &[version, name],
+                )?;
+            }
+            c.execute_batch("COMMIT")
+        })();
+        if let Err(e) = applied {
+            if !c.is_autocommit() {
+                c.execute_batch("ROLLBACK")?;
+            }
+            return Err(e.into());
+        }
     }
-    Ok(query.execute(c).await?.rows_affected() == 1)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -1597,28 +1463,52 @@ mod tests {
 
     #[tokio::test]
     async fn durability_sets_sqlite_synchronous() {
-        for (durability, expected) in [(Durability::Full, 2i64), (Durability::Normal, 1)] {
-            let db = Db::connect_with("sqlite::memory:", durability)
-                .await
-                .unwrap();
-            let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
-                .fetch_one(&db.pool)
-                .await
-                .unwrap();
-            assert_eq!(level, expected, "{durability:?}");
+        let dir = std::env::temp_dir().join(format!("authy-db-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = format!("sqlite://{}/durability.db", dir.display());
+        for url in ["sqlite::memory:", file.as_str()] {
+            for (durability, expected) in [(Durability::Full, 2i64), (Durability::Normal, 1)] {
+                let db = Db::connect_with(url, durability).await.unwrap();
+                let level = db.read(|c| count(c, "PRAGMA synchronous", &[])).unwrap();
+                assert_eq!(level, expected, "{url} {durability:?}");
+                db.close().await;
+            }
         }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn readers_of_a_file_cannot_write() {
+        let dir = std::env::temp_dir().join(format!("authy-db-ro-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = Db::connect(&format!("sqlite://{}/ro.db", dir.display()))
+            .await
+            .unwrap();
+        let write = db.read(|c| execute(c, "DELETE FROM apps", &[]));
+        assert!(
+            write.unwrap_err().to_string().contains("readonly"),
+            "a reader wrote"
+        );
+        db.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[tokio::test]
     async fn migrations_apply_once_and_reset_clears_every_table() {
         let db = Db::connect("sqlite::memory:").await.unwrap();
-        db.migrate().await.unwrap();
-        let tables: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%app_id BIGINT%'",
-        )
-        .fetch_all(&db.pool)
-        .await
-        .unwrap();
+        // Migrating again changes nothing (the in-memory database has one connection).
+        db.read(|c| Ok(migrate(c))).unwrap().unwrap();
+        let tables = db
+            .read(|c| {
+                query_all(
+                    c,
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%app_id BIGINT%'",
+                    &[],
+                    |r| r.get::<_, String>(0),
+                )
+            })
+            .unwrap();
+        assert!(tables.len() >= 9, "{tables:?}");
         let source = include_str!("db.rs");
         let reset = &source[source.find("pub async fn reset_app").unwrap()..];
         for table in tables {

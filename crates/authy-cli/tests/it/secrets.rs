@@ -162,8 +162,8 @@ fn a_full_flow_at_trace_level_logs_no_key_code_or_seed() {
     child.wait().unwrap();
     let log = log.join().unwrap();
     assert!(
-        log.lines().count() > 50,
-        "the trace log is not empty: {log}"
+        log.lines().filter(|line| line.contains("TRACE")).count() > 5,
+        "the log is at trace level: {log}"
     );
     assert!(
         log.contains("/protected/json/verify/{token}/{id}"),

@@ -1,4 +1,4 @@
-//! Group commit: every write of the store goes through one task.
+//! Group commit: every write of the store goes through one thread.
 //!
 //! The writer takes the writes waiting at that moment (up to [`MAX_BATCH`]),
 //! runs them one after the other in one `BEGIN IMMEDIATE` transaction, commits,
@@ -9,37 +9,42 @@
 //! write before it, so conditional updates (a code accepted once, an attempt
 //! limit) stay exact.
 //!
+//! The writer is an OS thread that owns its connection, and a write is a plain
+//! closure over it: a batch of any size costs one wake-up of the thread, not
+//! one per statement.
+//!
 //! A write that fails rolls the whole batch back, and the writer then runs each
 //! write of the batch alone, in its own transaction: the failure costs only its
 //! own caller, and every write stays all-or-nothing without the price of a
-//! savepoint per write (measured: a quarter of the verifications per second).
-//! That is why a write is a closure that may run more than once.
+//! savepoint per write. That is why a write is a `Fn` that may run more than once.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
-use sqlx::{AnyConnection, AnyPool};
+use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::DbError;
+use super::conn::WriterConn;
 
 /// The most writes one commit covers.
 pub const MAX_BATCH: usize = 256;
 
-/// A future borrowing the writer's connection.
-pub type BoxFuture<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
-
-/// One write waiting for the writer.
-pub type Job = Box<dyn Write>;
+/// What the writer is asked to do.
+pub enum Message {
+    /// Run this write in a coming batch.
+    Write(Box<dyn Write>),
+    /// Finish the batch under way, close the connection, then say so. Writes
+    /// queued after this one are refused.
+    Stop(oneshot::Sender<()>),
+}
 
 /// A write and its caller.
 pub trait Write: Send {
     /// Runs the write on `conn`, keeping its result; returns whether it succeeded.
-    fn run<'c>(&'c mut self, conn: &'c mut AnyConnection) -> BoxFuture<'c, bool>;
+    fn run(&mut self, conn: &Connection) -> bool;
     /// Answers the caller with the last run's result, unless `failure` (the
     /// commit, or the batch before this write ran, failed).
-    fn answer(self: Box<Self>, failure: Option<Arc<sqlx::Error>>);
+    fn answer(self: Box<Self>, failure: Option<Arc<rusqlite::Error>>);
 }
 
 struct Pending<T, F> {
@@ -51,18 +56,16 @@ struct Pending<T, F> {
 impl<T, F> Write for Pending<T, F>
 where
     T: Send + 'static,
-    F: for<'c> Fn(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, DbError>> + Send + 'static,
+    F: Fn(&Connection) -> Result<T, DbError> + Send + 'static,
 {
-    fn run<'c>(&'c mut self, conn: &'c mut AnyConnection) -> BoxFuture<'c, bool> {
-        Box::pin(async move {
-            let result = (self.job)(conn).await;
-            let succeeded = result.is_ok();
-            self.result = Some(result);
-            succeeded
-        })
+    fn run(&mut self, conn: &Connection) -> bool {
+        let result = (self.job)(conn);
+        let succeeded = result.is_ok();
+        self.result = Some(result);
+        succeeded
     }
 
-    fn answer(self: Box<Self>, failure: Option<Arc<sqlx::Error>>) {
+    fn answer(self: Box<Self>, failure: Option<Arc<rusqlite::Error>>) {
         let answer = match (self.result, failure) {
             (Some(Err(e)), _) => Err(e),
             (_, Some(e)) => Err(DbError::Commit(e)),
@@ -75,10 +78,10 @@ where
 }
 
 /// Queues `job` for the writer and waits until it is durable (or failed).
-pub async fn write<T, F>(writer: &mpsc::Sender<Job>, job: F) -> Result<T, DbError>
+pub async fn write<T, F>(writer: &mpsc::Sender<Message>, job: F) -> Result<T, DbError>
 where
     T: Send + 'static,
-    F: for<'c> Fn(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, DbError>> + Send + 'static,
+    F: Fn(&Connection) -> Result<T, DbError> + Send + 'static,
 {
     let (caller, answered) = oneshot::channel();
     let pending = Pending {
@@ -87,84 +90,124 @@ where
         caller,
     };
     writer
-        .send(Box::new(pending))
+        .send(Message::Write(Box::new(pending)))
         .await
         .map_err(|_| DbError::WriterGone)?;
     answered.await.map_err(|_| DbError::WriterGone)?
 }
 
-/// The writer task: runs until every sender is gone.
-pub async fn run(pool: AnyPool, mut jobs: mpsc::Receiver<Job>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match run_together(&pool, &mut batch).await {
-            Ok(true) => batch.drain(..).for_each(|job| job.answer(None)),
-            Ok(false) => {
-                for mut job in batch.drain(..) {
-                    let failure = run_together(&pool, std::slice::from_mut(&mut job)).await;
-                    job.answer(failure.err().map(Arc::new));
+/// Starts the writer thread. It runs until every sender is gone or it is
+/// told to stop.
+pub fn spawn(conn: WriterConn, inbox: mpsc::Receiver<Message>) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("authy-db-writer".into())
+        .spawn(move || run(conn, inbox))?;
+    Ok(())
+}
+
+fn run(mut conn: WriterConn, mut inbox: mpsc::Receiver<Message>) {
+    let mut batch: Vec<Box<dyn Write>> = Vec::with_capacity(MAX_BATCH);
+    let mut stopped = None;
+    while let Some(first) = inbox.blocking_recv() {
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                Message::Write(job) => batch.push(job),
+                Message::Stop(done) => {
+                    stopped = Some(done);
+                    break;
                 }
             }
-            Err(e) => {
-                tracing::error!(error = %e, writes = batch.len(), "a batch of writes failed");
-                let failure = Arc::new(e);
-                batch
-                    .drain(..)
-                    .for_each(|job| job.answer(Some(failure.clone())));
+            if batch.len() < MAX_BATCH {
+                next = inbox.try_recv().ok();
             }
+        }
+        if !batch.is_empty() {
+            conn.with(|c| commit(c, &mut batch));
+        }
+        if stopped.is_some() {
+            break;
+        }
+    }
+    // Refuse what is still queued, then close the connection (the last one
+    // to close checkpoints the WAL) before saying the writer is done.
+    drop(inbox);
+    drop(conn);
+    if let Some(done) = stopped {
+        let _ = done.send(());
+    }
+}
+
+/// Runs `batch` as one transaction, or each write alone if one fails, and
+/// answers every caller.
+fn commit(c: &Connection, batch: &mut Vec<Box<dyn Write>>) {
+    match run_together(c, batch) {
+        Ok(true) => batch.drain(..).for_each(|job| job.answer(None)),
+        Ok(false) => {
+            for mut job in batch.drain(..) {
+                let failure = run_together(c, std::slice::from_mut(&mut job));
+                job.answer(failure.err().map(Arc::new));
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, writes = batch.len(), "a batch of writes failed");
+            let failure = Arc::new(e);
+            batch
+                .drain(..)
+                .for_each(|job| job.answer(Some(failure.clone())));
         }
     }
 }
 
 /// Runs `jobs` in one transaction, committed only if every one succeeds.
 /// Returns whether it was committed.
-async fn run_together(pool: &AnyPool, jobs: &mut [Job]) -> Result<bool, sqlx::Error> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+fn run_together(c: &Connection, jobs: &mut [Box<dyn Write>]) -> rusqlite::Result<bool> {
+    c.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
     for job in jobs.iter_mut() {
-        if !job.run(&mut tx).await {
-            tx.rollback().await?;
+        if !job.run(c) {
+            rollback(c)?;
             return Ok(false);
         }
     }
-    tx.commit().await?;
+    if let Err(e) = c.prepare_cached("COMMIT")?.execute([]) {
+        // A failed COMMIT may leave the transaction open.
+        rollback(c)?;
+        return Err(e);
+    }
     Ok(true)
+}
+
+fn rollback(c: &Connection) -> rusqlite::Result<()> {
+    if !c.is_autocommit() {
+        c.prepare_cached("ROLLBACK")?.execute([])?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use sqlx::Executor as _;
-
     use super::*;
 
-    fn insert(
-        ids: &'static [i64],
-    ) -> impl for<'c> Fn(&'c mut AnyConnection) -> BoxFuture<'c, Result<(), DbError>> + Send + 'static
-    {
+    fn insert(ids: &'static [i64]) -> impl Fn(&Connection) -> Result<(), DbError> + Send + 'static {
         move |c| {
-            Box::pin(async move {
-                for id in ids {
-                    sqlx::query("INSERT INTO t (id) VALUES ($1)")
-                        .bind(*id)
-                        .execute(&mut *c)
-                        .await?;
-                }
-                Ok(())
-            })
+            for id in ids {
+                c.execute("INSERT INTO t (id) VALUES (?1)", [id])?;
+            }
+            Ok(())
         }
+    }
+
+    fn table() -> Arc<std::sync::Mutex<Connection>> {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute("CREATE TABLE t (id BIGINT PRIMARY KEY)", [])
+            .unwrap();
+        Arc::new(std::sync::Mutex::new(conn))
     }
 
     #[tokio::test]
     async fn a_failing_write_costs_only_its_caller_and_keeps_nothing_of_itself() {
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::any::AnyPoolOptions::new()
-            .max_connections(1)
-            .connect("sqlite::memory:")
-            .await
-            .unwrap();
-        pool.execute("CREATE TABLE t (id BIGINT PRIMARY KEY)")
-            .await
-            .unwrap();
-        let (sender, jobs) = mpsc::channel(16);
+        let conn = table();
+        let (sender, inbox) = mpsc::channel(16);
         // All three are queued before the writer starts, so they form one batch:
         // the second inserts 2 and then fails on a duplicate 1.
         let mut calls = tokio::task::JoinSet::new();
@@ -173,20 +216,23 @@ mod tests {
             calls.spawn(async move { (ids, write(&sender, insert(ids)).await) });
             tokio::task::yield_now().await;
         }
-        assert_eq!(jobs.len(), 3, "the writes are queued as one batch");
-        tokio::spawn(run(pool.clone(), jobs));
+        assert_eq!(inbox.len(), 3, "the writes are queued as one batch");
+        spawn(WriterConn::Shared(conn.clone()), inbox).unwrap();
         let mut answers = calls.join_all().await;
         answers.sort_by_key(|(ids, _)| ids[0]);
         assert!(answers[0].1.is_ok(), "{:?}", answers[0].1);
         assert!(
-            matches!(answers[1].1, Err(DbError::Sqlx(_))),
+            matches!(answers[1].1, Err(DbError::Sqlite(_))),
             "{:?}",
             answers[1].1
         );
         assert!(answers[2].1.is_ok(), "{:?}", answers[2].1);
-        let kept: Vec<i64> = sqlx::query_scalar("SELECT id FROM t ORDER BY id")
-            .fetch_all(&pool)
-            .await
+        let conn = conn.lock().unwrap();
+        let mut statement = conn.prepare("SELECT id FROM t ORDER BY id").unwrap();
+        let kept: Vec<i64> = statement
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(
             kept,
@@ -196,10 +242,20 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn writes_queued_after_the_writer_stopped_are_refused() {
-        let (sender, jobs) = mpsc::channel(1);
-        drop(jobs);
-        let answer = write(&sender, insert(&[1])).await;
+    async fn writes_queued_after_a_stop_are_refused() {
+        let (sender, inbox) = mpsc::channel(16);
+        let (stopped, done) = oneshot::channel();
+        sender.send(Message::Stop(stopped)).await.unwrap();
+        let late = tokio::spawn({
+            let sender = sender.clone();
+            async move { write(&sender, insert(&[1])).await }
+        });
+        tokio::task::yield_now().await;
+        spawn(WriterConn::Shared(table()), inbox).unwrap();
+        done.await.unwrap();
+        let answer = late.await.unwrap();
+        assert!(matches!(answer, Err(DbError::WriterGone)), "{answer:?}");
+        let answer = write(&sender, insert(&[2])).await;
         assert!(matches!(answer, Err(DbError::WriterGone)), "{answer:?}");
     }
 }
