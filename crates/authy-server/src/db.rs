@@ -1494,6 +1494,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn close_keeps_every_write_refuses_later_ones_and_leaves_no_wal() {
+        let dir = std::env::temp_dir().join(format!("authy-db-close-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}/close.db", dir.display());
+        let db = Db::connect(&url).await.unwrap();
+        let app = db
+            .insert_app("close", "hash", "enc", None, 1)
+            .await
+            .unwrap();
+        // A read leaves a reader connection in the pool.
+        assert_eq!(db.app_count().await.unwrap(), 1);
+        db.close().await;
+        let late = db.set_clock_offset(app.id, 5).await;
+        assert!(matches!(late, Err(DbError::WriterGone)), "{late:?}");
+        assert!(
+            !dir.join("close.db-wal").exists(),
+            "the last connection to close checkpoints and removes the WAL"
+        );
+        let db = Db::connect(&url).await.unwrap();
+        let again = db.app(app.id).await.unwrap().expect("the app was kept");
+        assert_eq!(again.clock_offset, 0, "the refused write left nothing");
+        db.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
     async fn migrations_apply_once_and_reset_clears_every_table() {
         let db = Db::connect("sqlite::memory:").await.unwrap();
         // Migrating again changes nothing (the in-memory database has one connection).
