@@ -5,10 +5,15 @@ check is an assert; the script prints one line per step and exits non-zero
 on the first failure.
 """
 import os
+import signal
 import sys
 
 import requests
 from authy.api import AuthyApiClient
+
+# An answer that never comes must fail the test, not hang it: SIGALRM's
+# default action ends the process, which the Rust test reports with our output.
+signal.alarm(120)
 
 URL = os.environ["AUTHY_API_URL"]
 KEY = os.environ["AUTHY_API_KEY"]

@@ -8,11 +8,16 @@ import json
 import os
 import queue
 import re
+import signal
 import sys
 import threading
 
 import requests
 from authy.api import AuthyApiClient
+
+# An answer that never comes must fail the test, not hang it: SIGALRM's
+# default action ends the process, which the Rust test reports with our output.
+signal.alarm(120)
 
 URL = os.environ["AUTHY_API_URL"]
 KEY = os.environ["AUTHY_API_KEY"]
