@@ -2,10 +2,10 @@
 //!
 //! SQLite through rusqlite, on threads that own their connections:
 //! - reads run on the calling thread, on a connection borrowed from a small
-//!   pool ([`conn::Readers`]): a lookup by key takes microseconds, less than
+//!   pool (`conn::Readers`): a lookup by key takes microseconds, less than
 //!   handing it to another thread and back;
 //! - writes are closures run by the one writer thread, many to a commit
-//!   ([`writer`]).
+//!   (`db/writer.rs`).
 //!
 //! The SQL keeps `$n` placeholders, integers for flags and times, `RETURNING`
 //! and `ON CONFLICT`: text that PostgreSQL accepts too. Migrations are embedded
