@@ -1445,6 +1445,27 @@ fn migrate(c: &Connection) -> Result<(), DbError> {
 mod tests {
     use super::*;
 
+    /// A directory of its own for a test's database files, removed afterwards.
+    struct TempDir(std::path::PathBuf);
+
+    impl TempDir {
+        fn new(test: &str) -> TempDir {
+            let dir = std::env::temp_dir().join(format!("authy-db-{test}-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            TempDir(dir)
+        }
+
+        fn url(&self, file: &str) -> String {
+            format!("sqlite://{}/{file}", self.0.display())
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
     #[test]
     fn every_migration_file_is_embedded_in_order() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
@@ -1463,9 +1484,8 @@ mod tests {
 
     #[tokio::test]
     async fn durability_sets_sqlite_synchronous() {
-        let dir = std::env::temp_dir().join(format!("authy-db-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = format!("sqlite://{}/durability.db", dir.display());
+        let dir = TempDir::new("durability");
+        let file = dir.url("durability.db");
         for url in ["sqlite::memory:", file.as_str()] {
             for (durability, expected) in [(Durability::Full, 2i64), (Durability::Normal, 1)] {
                 let db = Db::connect_with(url, durability).await.unwrap();
@@ -1474,30 +1494,24 @@ mod tests {
                 db.close().await;
             }
         }
-        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[tokio::test]
     async fn readers_of_a_file_cannot_write() {
-        let dir = std::env::temp_dir().join(format!("authy-db-ro-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = Db::connect(&format!("sqlite://{}/ro.db", dir.display()))
-            .await
-            .unwrap();
+        let dir = TempDir::new("read-only");
+        let db = Db::connect(&dir.url("ro.db")).await.unwrap();
         let write = db.read(|c| execute(c, "DELETE FROM apps", &[]));
         assert!(
             write.unwrap_err().to_string().contains("readonly"),
             "a reader wrote"
         );
         db.close().await;
-        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[tokio::test]
     async fn close_keeps_every_write_refuses_later_ones_and_leaves_no_wal() {
-        let dir = std::env::temp_dir().join(format!("authy-db-close-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let url = format!("sqlite://{}/close.db", dir.display());
+        let dir = TempDir::new("close");
+        let url = dir.url("close.db");
         let db = Db::connect(&url).await.unwrap();
         let app = db
             .insert_app("close", "hash", "enc", None, 1)
@@ -1509,14 +1523,13 @@ mod tests {
         let late = db.set_clock_offset(app.id, 5).await;
         assert!(matches!(late, Err(DbError::WriterGone)), "{late:?}");
         assert!(
-            !dir.join("close.db-wal").exists(),
+            !dir.0.join("close.db-wal").exists(),
             "the last connection to close checkpoints and removes the WAL"
         );
         let db = Db::connect(&url).await.unwrap();
         let again = db.app(app.id).await.unwrap().expect("the app was kept");
         assert_eq!(again.clock_offset, 0, "the refused write left nothing");
         db.close().await;
-        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[tokio::test]
