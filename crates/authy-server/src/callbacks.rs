@@ -197,7 +197,7 @@ async fn deliver(
         signature,
         next_attempt_at: now + wait.as_secs() as i64,
     };
-    if let Err(e) = state.db.record_attempt(&callback.id, &attempt).await {
+    if let Err(e) = state.db.record_attempt(&callback.id, attempt).await {
         tracing::error!(error = %e, "recording a callback attempt failed");
     }
 }

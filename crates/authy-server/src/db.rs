@@ -951,8 +951,7 @@ impl Db {
     // ---- messages -----------------------------------------------------------
 
     /// Adds a message to the outbox.
-    pub async fn insert_message(&self, app_id: i64, m: &MessageRow) -> Result<(), DbError> {
-        let m = m.clone();
+    pub async fn insert_message(&self, app_id: i64, m: MessageRow) -> Result<(), DbError> {
         self.write(move |c| {
             execute(
                 c,
@@ -1093,9 +1092,8 @@ impl Db {
     }
 
     /// Records one delivery attempt.
-    pub async fn record_attempt(&self, id: &str, a: &Attempt) -> Result<(), DbError> {
+    pub async fn record_attempt(&self, id: &str, a: Attempt) -> Result<(), DbError> {
         let id = id.to_owned();
-        let a = a.clone();
         self.write(move |c| {
             execute(
                 c,

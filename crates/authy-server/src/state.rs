@@ -127,7 +127,7 @@ impl AppState {
             locale: m.locale.to_owned(),
             created_at: now,
         };
-        self.db.insert_message(app.id, &message).await?;
+        self.db.insert_message(app.id, message).await?;
         match (m.channel, m.code) {
             ("sms", Some(_)) => self.count(app, Counter::Sms),
             ("call", Some(_)) => self.count(app, Counter::Calls),
