@@ -19,7 +19,7 @@ use rusqlite::types::ToSql;
 use rusqlite::{Connection, Row};
 use tokio::sync::{mpsc, oneshot};
 
-use conn::{Location, Readers, WriterConn, execute, lock, query_all, query_one};
+use conn::{Location, Readers, WriterConn, execute, lock, query_all, query_one, rollback};
 
 mod conn;
 mod writer;
@@ -1430,9 +1430,7 @@ fn migrate(c: &Connection) -> Result<(), DbError> {
             c.execute_batch("COMMIT")
         })();
         if let Err(e) = applied {
-            if !c.is_autocommit() {
-                c.execute_batch("ROLLBACK")?;
-            }
+            rollback(c)?;
             return Err(e.into());
         }
     }

@@ -145,6 +145,15 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Rolls back the transaction open on `c`, if any: a statement that failed
+/// (or a failed `COMMIT`) may or may not have ended it.
+pub fn rollback(c: &Connection) -> rusqlite::Result<()> {
+    if !c.is_autocommit() {
+        c.prepare_cached("ROLLBACK")?.execute([])?;
+    }
+    Ok(())
+}
+
 /// SQLite's names for `$1` … `$16`.
 const PARAMETERS: [&str; 16] = [
     "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15",

@@ -24,7 +24,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::DbError;
-use super::conn::WriterConn;
+use super::conn::{WriterConn, rollback};
 
 /// The most writes one commit covers.
 pub const MAX_BATCH: usize = 256;
@@ -175,13 +175,6 @@ fn run_together(c: &Connection, jobs: &mut [Box<dyn Write>]) -> rusqlite::Result
         return Err(e);
     }
     Ok(true)
-}
-
-fn rollback(c: &Connection) -> rusqlite::Result<()> {
-    if !c.is_autocommit() {
-        c.prepare_cached("ROLLBACK")?.execute([])?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
