@@ -14,7 +14,7 @@
 # `authy serve` options. Build first (bench/server.sh builds both).
 set -euo pipefail
 cd "$(dirname "$0")"
-KEY=bench-key-0123456789abcdefABCDEF
+source ./serve.sh
 BIN=${CARGO_TARGET_DIR:-../target}/release/authy
 USERS=${USERS:-20000}
 DEVICES=${DEVICES:-$USERS}
@@ -41,15 +41,10 @@ measure() { # FILE URL
 
 side() { # LABEL ENV BIN ARGS
     rm -f "$WORK"/bench.db* "$WORK/server.out"
-    # shellcheck disable=SC2086 # ENV and ARGS are lists of words.
-    env $2 "$3" serve --listen 127.0.0.1:0 --database "sqlite://$WORK/bench.db" --api-key "$KEY" \
-        --max-sends-per-app 0 --max-sends-per-phone 0 --max-verify-failures 20 $4 > "$WORK/server.out" 2>/dev/null &
-    SERVER=$!
-    until grep -q listening "$WORK/server.out" 2>/dev/null; do sleep 0.1; done
-    local url
-    url=$(sed 's/.*listening on //' "$WORK/server.out")
-    target/release/server_setup "$url" "$KEY" "$USERS" "$WORK" "$DEVICES" > /dev/null 2>&1
-    echo "$1  valid $(measure "$WORK/valid.txt" "$url") | wrong $(measure "$WORK/wrong.txt" "$url")"
+    # shellcheck disable=SC2086 # ARGS is a list of words.
+    SERVER_ENV=$2 start_server "$3" "sqlite://$WORK/bench.db" "$WORK/server.out" $4
+    target/release/server_setup "$URL" "$KEY" "$USERS" "$WORK" "$DEVICES" > /dev/null 2>&1
+    echo "$1  valid $(measure "$WORK/valid.txt" "$URL") | wrong $(measure "$WORK/wrong.txt" "$URL")"
     kill "$SERVER"
     wait "$SERVER" 2> /dev/null || true
 }

@@ -10,18 +10,16 @@
 # Authy-app device, six fresh codes and ten wrong ones each, and last
 # at most VERIFY_SECONDS (4): a run stops early when its codes run out (10k users
 # give 60,000 fresh codes, 2 s at 30,000/s), and the "s" column says how long it
-# ran. Every valid code is sent once, so the valid run has 0 non-2xx.
-# The server allows 20 failures per user, so every wrong code is a 401 that
-# records a failure (with the default 5, the sixth would be a 429 that writes
-# nothing).
+# ran. Every valid code is sent once, so the valid run has 0 non-2xx. The
+# server's options are serve.sh's.
 set -euo pipefail
 cd "$(dirname "$0")"
+source ./serve.sh
 S=${SECONDS_PER_RUN:-10}
 USERS=${USERS:-10000}
 DEVICES=${DEVICES:-$(( USERS < 30000 ? USERS : 30000 ))}
 VS=${VERIFY_SECONDS:-4}
 DURABILITY=${DURABILITY:-full}   # authy serve --durability full|normal
-KEY=bench-key-0123456789abcdefABCDEF
 TARGET=${CARGO_TARGET_DIR:-../target}
 
 command -v wrk >/dev/null || { echo "bench: install wrk (apt-get install wrk)" >&2; exit 2; }
@@ -32,11 +30,9 @@ cleanup() { kill "${CEILING:-}" "${SERVER:-}" 2>/dev/null || true; rm -rf "$WORK
 trap cleanup EXIT
 
 target/release/ceiling 0 > "$WORK/ceiling.out" & CEILING=$!
-"$TARGET/release/authy" serve --listen 127.0.0.1:0 --database "sqlite://$WORK/bench.db" --api-key "$KEY" \
-    --max-sends-per-app 0 --max-sends-per-phone 0 --max-verify-failures 20 --durability "$DURABILITY" > "$WORK/server.out" 2>/dev/null & SERVER=$!
-until grep -q listening "$WORK/ceiling.out" 2>/dev/null && grep -q listening "$WORK/server.out" 2>/dev/null; do sleep 0.1; done
+start_server "$TARGET/release/authy" "sqlite://$WORK/bench.db" "$WORK/server.out" --durability "$DURABILITY"
+until grep -q listening "$WORK/ceiling.out" 2>/dev/null; do sleep 0.1; done
 CEILING_URL=$(sed 's/.*listening on //' "$WORK/ceiling.out")
-URL=$(sed 's/.*listening on //' "$WORK/server.out")
 
 wrk_rps() { awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$1"; }
 field() { awk -v k="$1" '$1 == k {print $2}' <<<"$2"; }
