@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# A/B of the server's verification paths: the server's CPU time per request
-# (utime + stime from /proc, so other load on the machine barely moves it) and
-# req/s, for a valid and a wrong-token run, alternating A and B for ROUNDS.
-# Throughput on these shared machines drifts by ±15% between runs; CPU per
-# request is the figure to compare.
+# A/B of the server's verification paths, for a valid and a wrong-token run,
+# alternating A and B for ROUNDS. Per request, it prints:
+# - the server's CPU time (utime + stime from /proc);
+# - the whole machine's busy time, which adds the kernel's writeback threads
+#   flushing the server's fsyncs, the loopback's softirqs and wrk's share;
+# - the bytes the server caused to be written to disk (/proc/PID/io).
+# Throughput and CPU time on these shared machines drift by ±15% between runs,
+# so compare several rounds; bytes per request are steady.
 #
 #   BARGS="--durability normal" bench/ab.sh
 #   B_ENV="LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libmimalloc.so.2" bench/ab.sh
@@ -24,18 +27,28 @@ cleanup() { kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# Busy ticks of the whole machine: user, nice, system, irq, softirq. They add
+# what the server's own time misses (the kernel's writeback threads flushing
+# its fsyncs, the loopback's softirqs) and wrk's share, the same for A and B.
+busy_ticks() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 ticks_per_second=$(getconf CLK_TCK)
 
-# One wrk run of paths.lua: "N/s  X us/req".
+# One wrk run of paths.lua: "N/s  X us/req (server)  Y us/req (machine)".
 measure() { # FILE URL
-    local before after out
+    local before after busy_before busy_after out
     before=$(cpu_ticks "$SERVER")
+    busy_before=$(busy_ticks)
+    io_before=$(awk '/^write_bytes/ {print $2}' /proc/$SERVER/io)
     out=$(wrk -t1 -c64 -d4s -s paths.lua "$2" -- "$1" "$KEY")
     after=$(cpu_ticks "$SERVER")
-    awk -v out="$out" -v ticks=$((after - before)) -v hz="$ticks_per_second" 'BEGIN {
+    busy_after=$(busy_ticks)
+    io_after=$(awk '/^write_bytes/ {print $2}' /proc/$SERVER/io)
+    awk -v out="$out" -v ticks=$((after - before)) -v busy=$((busy_after - busy_before)) -v io=$((io_after - io_before)) \
+        -v hz="$ticks_per_second" 'BEGIN {
         n = split(out, lines, "\n")
         for (i = 1; i <= n; i++) { split(lines[i], f, " "); v[f[1]] = f[2] }
-        printf "%6d/s %5.1f us/req", v["rps"], ticks / hz * 1e6 / (v["rps"] * v["seconds"])
+        requests = v["rps"] * v["seconds"]
+        printf "%6d/s %5.1f us/req, machine %5.1f, %5.0f B/req", v["rps"], ticks / hz * 1e6 / requests, busy / hz * 1e6 / requests, io / requests
     }'
 }
 
