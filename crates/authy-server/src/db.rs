@@ -1323,6 +1323,22 @@ impl Db {
         .await
     }
 
+    /// Forgets the attempts that have left every application's window of
+    /// `window` seconds (`now` is the system clock; each application's own
+    /// clock adds its offset, which only moves forward). Without this the table
+    /// would keep every wrong token ever sent. Returns how many were forgotten.
+    pub async fn prune_verify_attempts(&self, now: i64, window: i64) -> Result<usize, DbError> {
+        self.write(move |c| {
+            Ok(execute(
+                c,
+                "DELETE FROM verify_attempts WHERE at <= $1 - $2 + \
+                 (SELECT clock_offset FROM apps WHERE apps.id = verify_attempts.app_id)",
+                &[&now, &window],
+            )?)
+        })
+        .await
+    }
+
     /// Messages sent since `since` by the application, to one phone if given,
     /// and the time of the oldest of them.
     pub async fn sends_since(
@@ -1539,6 +1555,47 @@ mod tests {
         let again = db.app(app.id).await.unwrap().expect("the app was kept");
         assert_eq!(again.clock_offset, 0, "the refused write left nothing");
         db.close().await;
+    }
+
+    #[tokio::test]
+    async fn pruning_forgets_only_attempts_outside_their_applications_window() {
+        let db = Db::connect("sqlite::memory:").await.unwrap();
+        let (window, now) = (600, 10_000);
+        let mut users = Vec::new();
+        for (name, offset) in [("on time", 0), ("ahead", 1_000)] {
+            let app = db.insert_app(name, name, "enc", None, 1).await.unwrap();
+            db.set_clock_offset(app.id, offset).await.unwrap();
+            let (user, _) = db
+                .create_user(app.id, 1, "5551234567", "a@example.com", 1)
+                .await
+                .unwrap();
+            // Wrong tokens at these application times, each a recorded failure.
+            for at in [now - 700, now - 600, now - 599, now + 500] {
+                let verdict = db
+                    .verify_attempt(app.id, user.id, at, at - window, 20, Claim::Nothing)
+                    .await
+                    .unwrap();
+                assert_eq!(verdict, Verdict::Rejected);
+            }
+            users.push(user.id);
+        }
+        let forgotten = db.prune_verify_attempts(now, window).await.unwrap();
+        let kept = |user: i64| {
+            db.read(|c| {
+                query_all(
+                    c,
+                    "SELECT at FROM verify_attempts WHERE user_id = $1 ORDER BY at",
+                    &[&user],
+                    |r| r.get::<_, i64>(0),
+                )
+            })
+            .unwrap()
+        };
+        // On time: `now - 600` is the window's open start, so it is out.
+        assert_eq!(kept(users[0]), [now - 599, now + 500]);
+        // Ahead by 1,000 s, its window starts at `now + 400`.
+        assert_eq!(kept(users[1]), [now + 500]);
+        assert_eq!(forgotten, 5);
     }
 
     #[tokio::test]

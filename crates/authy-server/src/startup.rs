@@ -198,12 +198,17 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let db = self.state.db.clone();
-        let flusher = {
+        // Housekeeping: counters every second, old attempts every minute
+        // (the first time a second after start).
+        let housekeeping = {
             let state = self.state.clone();
             tokio::spawn(async move {
-                loop {
+                for second in 0u64.. {
                     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                     let _ = state.flush_counts().await;
+                    if second % 60 == 0 {
+                        state.prune_verify_attempts().await;
+                    }
                 }
             })
         };
@@ -222,7 +227,7 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         // An attempt cut short here is still queued: it is sent again after a restart.
-        flusher.abort();
+        housekeeping.abort();
         let _ = final_flush.flush_counts().await;
         worker.abort();
         db.close().await;

@@ -150,6 +150,21 @@ impl AppState {
             .or_insert(0) += 1;
     }
 
+    /// Forgets the verification attempts that no longer count towards any
+    /// limit (every minute, from the server's housekeeping loop).
+    pub async fn prune_verify_attempts(&self) {
+        let now = self.clock.now_unix();
+        match self
+            .db
+            .prune_verify_attempts(now, self.limits.verify_window)
+            .await
+        {
+            Ok(0) => {}
+            Ok(forgotten) => tracing::debug!(forgotten, "forgot old verification attempts"),
+            Err(e) => tracing::warn!(error = %e, "could not forget old verification attempts"),
+        }
+    }
+
     /// Writes the counts kept in memory. Before reading statistics, before a
     /// reset, every second, and at shutdown.
     pub async fn flush_counts(&self) -> Result<(), AppError> {
