@@ -148,8 +148,8 @@ impl IntoResponse for AppError {
 
 /// A compact JSON answer with `Content-Type: application/json; charset=utf-8`
 /// (axum's `Json` omits the charset; WIRE.md §2).
-pub fn json(status: StatusCode, body: &Value) -> Response {
-    let bytes = serde_json::to_vec(body).expect("a JSON value always serialises");
+pub fn json(status: StatusCode, body: &impl serde::Serialize) -> Response {
+    let bytes = serde_json::to_vec(body).expect("answer bodies always serialise");
     (
         status,
         [(

@@ -38,6 +38,19 @@ fn same_shape(ours: &Value, theirs: &Value, at: &str) {
     }
 }
 
+/// Every key of `v` as a dotted path, in order.
+fn key_paths(v: &Value, at: &str) -> Vec<String> {
+    let Value::Object(map) = v else {
+        return Vec::new();
+    };
+    map.iter()
+        .flat_map(|(k, v)| {
+            let path = format!("{at}.{k}");
+            std::iter::once(path.clone()).chain(key_paths(v, &path))
+        })
+        .collect()
+}
+
 fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -119,6 +132,11 @@ async fn answers_match_the_recorded_fixtures_key_for_key() {
         "authy-python looks for these bytes"
     );
     assert!(verify.text.contains(r#""success":"true""#));
+    // The answer is serialised from a struct: its keys keep the real order.
+    assert_eq!(
+        key_paths(&verify.json(), ""),
+        key_paths(&fixture("verify_ok"), "")
+    );
     check("verify_ok", verify);
     check(
         "verify_invalid_60020",
