@@ -12,7 +12,7 @@
 //! in the binary and applied by [`Db::connect`]. Dynamic SQL below is built
 //! only from constant column and table names, never from input.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use rusqlite::types::ToSql;
@@ -111,7 +111,7 @@ type AppCache = Mutex<CachedApps>;
 struct CachedApps {
     /// Bumped by every change, so a lookup that raced with one is not cached.
     generation: u64,
-    apps: std::collections::HashMap<String, (Instant, AppRow)>,
+    apps: std::collections::HashMap<String, (Instant, Arc<AppRow>)>,
 }
 
 /// An application (one API key).
@@ -507,6 +507,42 @@ const APP_COLUMNS: &str = "id, object_id, name, key_enc, plan, sms_enabled, phon
 const USER_COLUMNS: &str = "id, app_id, object_id, country_code, cellphone, email, other_emails, confirmed, generic_seed, \
      generic_last_step, device_id, device_os, device_seed, device_last_step, device_registered_at, created_at";
 
+/// `SELECT` of a user by application and id: built once, as it runs on most
+/// requests.
+static USER_BY_ID: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {USER_COLUMNS} FROM users WHERE app_id = $1 AND id = $2"));
+
+/// The statements of [`Db::verify_attempt`], built once: one of them runs on
+/// every verification. Each binds `$1` the user, `$2` the window's start and
+/// `$3` the limit first.
+struct VerifySql {
+    unchecked: String,
+    generic_step: String,
+    device_step: String,
+    code: String,
+    failure: String,
+}
+
+static VERIFY_SQL: LazyLock<VerifySql> = LazyLock::new(|| {
+    const UNDER_LIMIT: &str = "(SELECT COUNT(*) FROM verify_attempts WHERE user_id = $1 AND at > $2 AND succeeded = 0) < $3";
+    let step = |column: &str| {
+        format!(
+            "UPDATE users SET {column} = $4, confirmed = 1 WHERE id = $1 AND ({column} IS NULL OR {column} < $4) AND {UNDER_LIMIT}"
+        )
+    };
+    VerifySql {
+        unchecked: format!("SELECT {UNDER_LIMIT}"),
+        generic_step: step("generic_last_step"),
+        device_step: step("device_last_step"),
+        code: format!(
+            "UPDATE tokens SET used_at = $4 WHERE id = $5 AND used_at IS NULL AND {UNDER_LIMIT}"
+        ),
+        failure: format!(
+            "INSERT INTO verify_attempts (app_id, user_id, at) SELECT $4, $1, $5 WHERE {UNDER_LIMIT}"
+        ),
+    }
+});
+
 impl Db {
     /// Opens (creating if needed) and migrates the database at `url`:
     /// `sqlite://PATH` or `sqlite::memory:`.
@@ -585,7 +621,9 @@ impl Db {
     // ---- applications -------------------------------------------------------
 
     /// The application whose API key hashes to `key_hash`.
-    pub async fn app_by_key_hash(&self, key_hash: &str) -> Result<Option<AppRow>, DbError> {
+    /// Shared: every request looks its application up, and a clone of an
+    /// `AppRow` would copy a dozen strings.
+    pub async fn app_by_key_hash(&self, key_hash: &str) -> Result<Option<Arc<AppRow>>, DbError> {
         let generation = {
             let cache = lock(&self.inner.apps);
             if let Some((at, app)) = cache.apps.get(key_hash)
@@ -596,7 +634,9 @@ impl Db {
             cache.generation
         };
         let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE key_hash = $1");
-        let app = self.read(|c| query_one(c, &sql, &[&key_hash], app_row))?;
+        let app = self
+            .read(|c| query_one(c, &sql, &[&key_hash], app_row))?
+            .map(Arc::new);
         let mut cache = lock(&self.inner.apps);
         if let Some(app) = &app
             && cache.generation == generation
@@ -736,8 +776,7 @@ impl Db {
 
     /// A user of the application, by authy id.
     pub async fn user(&self, app_id: i64, user_id: i64) -> Result<Option<UserRow>, DbError> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE app_id = $1 AND id = $2");
-        self.read(|c| query_one(c, &sql, &[&app_id, &user_id], user_row))
+        self.read(|c| query_one(c, &USER_BY_ID, &[&app_id, &user_id], user_row))
     }
 
     /// Creates the user with this phone, or returns the existing one (WIRE.md
@@ -1260,34 +1299,26 @@ impl Db {
         max_failures: i64,
         claim: Claim,
     ) -> Result<Verdict, DbError> {
-        // $1 user, $2 window start, $3 the limit; every statement below binds them first.
-        const UNDER_LIMIT: &str = "(SELECT COUNT(*) FROM verify_attempts WHERE user_id = $1 AND at > $2 AND succeeded = 0) < $3";
         let limit = if max_failures > 0 {
             max_failures
         } else {
             i64::MAX
         };
+        let sql = &*VERIFY_SQL;
         self.write(move |c| {
             let accepted = match claim {
                 Claim::Nothing => false,
-                Claim::Unchecked => {
-                    count(c, &format!("SELECT {UNDER_LIMIT}"), &[&user_id, &since, &limit])? == 1
-                }
+                Claim::Unchecked => count(c, &sql.unchecked, &[&user_id, &since, &limit])? == 1,
                 Claim::Step { seed, step } => {
-                    let column = match seed {
-                        Seed::Generic => "generic_last_step",
-                        Seed::Device => "device_last_step",
+                    let sql = match seed {
+                        Seed::Generic => &sql.generic_step,
+                        Seed::Device => &sql.device_step,
                     };
-                    let sql = format!(
-                        "UPDATE users SET {column} = $4, confirmed = 1 WHERE id = $1 AND ({column} IS NULL OR {column} < $4) AND {UNDER_LIMIT}"
-                    );
-                    execute(c, &sql, &[&user_id, &since, &limit, &step])? == 1
+                    execute(c, sql, &[&user_id, &since, &limit, &step])? == 1
                 }
                 Claim::Code { token_id } => {
-                    let sql = format!(
-                        "UPDATE tokens SET used_at = $4 WHERE id = $5 AND used_at IS NULL AND {UNDER_LIMIT}"
-                    );
-                    let used = execute(c, &sql, &[&user_id, &since, &limit, &now, &token_id])? == 1;
+                    let values: [&dyn ToSql; 5] = [&user_id, &since, &limit, &now, &token_id];
+                    let used = execute(c, &sql.code, &values)? == 1;
                     if used {
                         execute(c, "UPDATE users SET confirmed = 1 WHERE id = $1", &[&user_id])?;
                     }
@@ -1298,10 +1329,8 @@ impl Db {
                 return Ok(Verdict::Accepted);
             }
             if max_failures > 0 {
-                let sql = format!(
-                    "INSERT INTO verify_attempts (app_id, user_id, at) SELECT $4, $1, $5 WHERE {UNDER_LIMIT}"
-                );
-                let recorded = execute(c, &sql, &[&user_id, &since, &limit, &app_id, &now])? == 1;
+                let values: [&dyn ToSql; 5] = [&user_id, &since, &limit, &app_id, &now];
+                let recorded = execute(c, &sql.failure, &values)? == 1;
                 if !recorded {
                     let oldest: Option<i64> = query_one(
                         c,

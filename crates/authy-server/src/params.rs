@@ -5,6 +5,8 @@
 //! whatever the method. Handlers read typed values through [`Params`], whose
 //! errors name the parameter in Authy's format.
 
+use std::sync::Arc;
+
 use authy_types::ErrorCode;
 use authy_types::params::{Nesting, decode_pairs, nest};
 use axum::body::Bytes;
@@ -49,7 +51,7 @@ where
 /// An authenticated request: its application and its parameters.
 pub struct Api {
     /// The application the API key belongs to.
-    pub app: AppRow,
+    pub app: Arc<AppRow>,
     /// Query and body parameters, merged, without `api_key`.
     pub params: Params,
 }
