@@ -5,7 +5,7 @@
 use authy_types::ErrorCode;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// An Authy error answer.
 #[derive(Debug, Clone)]
@@ -97,28 +97,50 @@ impl AppError {
         &self.code
     }
 
-    /// The JSON body.
+    /// The JSON body (the [`Serialize`](serde::Serialize) impl below, as a value).
     pub fn body(&self) -> Value {
-        let mut body = Map::new();
-        body.insert("message".into(), self.message.clone().into());
+        serde_json::to_value(self).expect("an error body always serialises")
+    }
+}
+
+/// The body: `message`, `token` for 60020, `success`, `errors`, the field
+/// errors of 60027, then `error_code`, in that order as on the wire. Written
+/// straight to the answer, without building a `Value` (wrong tokens are a hot
+/// path). Field names are the user model's (`email`, `cellphone`…), never
+/// one of the fixed keys.
+impl serde::Serialize for AppError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut body = serializer.serialize_map(None)?;
+        body.serialize_entry("message", &self.message)?;
         if self.token_invalid {
-            body.insert("token".into(), "is invalid".into());
+            body.serialize_entry("token", "is invalid")?;
         }
-        body.insert("success".into(), false.into());
-        let mut errors = Map::new();
+        body.serialize_entry("success", &false)?;
+        body.serialize_entry("errors", &Errors(self))?;
         for (field, problem) in &self.fields {
-            errors.insert(field.clone(), problem.clone().into());
+            body.serialize_entry(field, problem)?;
+        }
+        body.serialize_entry("error_code", self.code.code())?;
+        body.end()
+    }
+}
+
+/// `errors` of an error body: the field errors, then `message`.
+struct Errors<'a>(&'a AppError);
+
+impl serde::Serialize for Errors<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut errors = serializer.serialize_map(None)?;
+        for (field, problem) in &self.0.fields {
+            errors.serialize_entry(field, problem)?;
         }
         // 60049's `errors` is empty in the real answer (WIRE.md §3.17).
-        if self.code != ErrorCode::ApprovalRequestNotFound {
-            errors.insert("message".into(), self.message.clone().into());
+        if self.0.code != ErrorCode::ApprovalRequestNotFound {
+            errors.serialize_entry("message", &self.0.message)?;
         }
-        body.insert("errors".into(), Value::Object(errors));
-        for (field, problem) in &self.fields {
-            body.insert(field.clone(), problem.clone().into());
-        }
-        body.insert("error_code".into(), self.code.code().into());
-        Value::Object(body)
+        errors.end()
     }
 }
 
@@ -136,7 +158,7 @@ impl From<crate::db::DbError> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let mut response = json(self.status, &self.body());
+        let mut response = json(self.status, &self);
         if let Some(seconds) = self.retry_after {
             response
                 .headers_mut()
@@ -172,7 +194,12 @@ mod tests {
 
     #[test]
     fn bodies_match_the_wire_byte_for_byte() {
-        let s = |e: AppError| serde_json::to_string(&e.body()).unwrap();
+        // What is sent, and `body()`, are the same bytes.
+        let s = |e: AppError| {
+            let sent = serde_json::to_string(&e).unwrap();
+            assert_eq!(sent, serde_json::to_string(&e.body()).unwrap());
+            sent
+        };
         assert_eq!(
             s(AppError::invalid_token()),
             r#"{"message":"Token is invalid","token":"is invalid","success":false,"errors":{"message":"Token is invalid"},"error_code":"60020"}"#
