@@ -35,7 +35,17 @@ pub fn authy_app(digits: u32) -> TotpParams {
 
 /// HOTP value of `counter`, as a number below 10^digits.
 pub fn hotp(key: &[u8], counter: u64, digits: u32) -> u32 {
-    let mut mac = Hmac::<Sha1>::new_from_slice(key).expect("HMAC takes keys of any length");
+    hotp_keyed(&keyed(key), counter, digits)
+}
+
+/// HMAC-SHA1 with `key` already absorbed: a clone of it computes one code
+/// with half the hashing of starting from the key.
+fn keyed(key: &[u8]) -> Hmac<Sha1> {
+    Hmac::<Sha1>::new_from_slice(key).expect("HMAC takes keys of any length")
+}
+
+fn hotp_keyed(mac: &Hmac<Sha1>, counter: u64, digits: u32) -> u32 {
+    let mut mac = mac.clone();
     mac.update(&counter.to_be_bytes());
     let hash = mac.finalize().into_bytes();
     let offset = usize::from(hash[19] & 0x0f);
@@ -63,18 +73,20 @@ pub fn step_of(now: i64, p: TotpParams) -> i64 {
 }
 
 /// The step within the window whose code equals `token`, compared in constant
-/// time (every step of the window is computed, whatever matches).
+/// time (every step of the window is computed, whatever matches). Codes are
+/// compared as numbers: both have exactly `digits` digits, so that is the
+/// same as comparing the zero-padded strings.
 pub fn matching_step(key: &[u8], token: &str, now: i64, p: TotpParams) -> Option<i64> {
-    if token.len() != p.digits as usize {
+    if token.len() != p.digits as usize || !token.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
+    let wanted: u32 = token.parse().ok()?;
+    let mac = keyed(key);
     let current = step_of(now, p);
     let mut found = None;
     for step in current - p.window..=current + p.window {
-        let equal: bool = code_at_step(key, step, p)
-            .as_bytes()
-            .ct_eq(token.as_bytes())
-            .into();
+        let code = hotp_keyed(&mac, step.max(0) as u64, p.digits);
+        let equal: bool = code.ct_eq(&wanted).into();
         if equal && found.is_none() {
             found = Some(step);
         }
@@ -119,6 +131,20 @@ mod tests {
                 code[2..]
             );
         }
+    }
+
+    #[test]
+    fn codes_with_leading_zeros_match_and_signs_do_not() {
+        let p = GENERIC;
+        let step = (0..1_000)
+            .find(|s| code_at_step(RFC_KEY, *s, p).starts_with('0'))
+            .expect("a tenth of codes start with 0");
+        let now = step * p.period;
+        let code = code_at_step(RFC_KEY, step, p);
+        assert_eq!(matching_step(RFC_KEY, &code, now, p), Some(step));
+        // Same length and, as a number, the same value: still not the code.
+        let signed = format!("+{}", &code[1..]);
+        assert_eq!(matching_step(RFC_KEY, &signed, now, p), None);
     }
 
     #[test]
