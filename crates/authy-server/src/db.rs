@@ -1538,19 +1538,6 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_writer_lets_the_wal_grow_before_checkpointing() {
-        let dir = TempDir::new("checkpoint");
-        let db = Db::connect(&dir.url("checkpoint.db")).await.unwrap();
-        let pages = db
-            .write(|c| Ok(count(c, "PRAGMA wal_autocheckpoint", &[])?))
-            .await
-            .unwrap();
-        assert_eq!(pages, conn::WAL_AUTOCHECKPOINT_PAGES);
-        assert!(pages > 1_000, "SQLite's default is 1,000 pages");
-        db.close().await;
-    }
-
-    #[tokio::test]
     async fn readers_of_a_file_cannot_write() {
         let dir = TempDir::new("read-only");
         let db = Db::connect(&dir.url("ro.db")).await.unwrap();

@@ -48,15 +48,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Prepared statements kept per connection: every statement of `Db` fits.
 const STATEMENT_CACHE: usize = 128;
 
-/// How many pages the WAL may hold before the writer copies them back into
-/// the database file (SQLite's `wal_autocheckpoint`; its default is 1,000).
-/// A checkpoint writes each page once however often it changed since the
-/// last one, so a larger WAL writes hot pages (a table's last page, a busy
-/// user's row) to the database file less often: with 20,000 users, a valid
-/// verification wrote 7.3 KB to disk with 1,000 pages and 4.9 KB with 10,000
-/// (BENCHMARKS.md). The WAL then peaks at about 40 MB.
-pub const WAL_AUTOCHECKPOINT_PAGES: i64 = 10_000;
-
 /// Opens a connection and sets what every connection needs. `writer` also
 /// switches a file database to WAL, which readers then share.
 pub fn open(
@@ -76,7 +67,6 @@ pub fn open(
         if writer {
             // WAL lets readers run while the writer commits.
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
-            conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
         } else {
             // Every write goes through the writer; a reader refuses to write.
             conn.pragma_update(None, "query_only", "ON")?;
