@@ -48,7 +48,7 @@ measure() { # FILE URL
         n = split(out, lines, "\n")
         for (i = 1; i <= n; i++) { split(lines[i], f, " "); v[f[1]] = f[2] }
         requests = v["rps"] * v["seconds"]
-        printf "%6d/s %5.1f us/req, machine %5.1f, %5.0f B/req", v["rps"], ticks / hz * 1e6 / requests, busy / hz * 1e6 / requests, io / requests
+        printf "%6d/s p99 %5.2f ms %5.1f us/req, machine %5.1f, %5.0f B/req", v["rps"], v["p99_ms"], ticks / hz * 1e6 / requests, busy / hz * 1e6 / requests, io / requests
     }'
 }
 

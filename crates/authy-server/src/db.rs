@@ -621,6 +621,7 @@ impl Db {
     // ---- applications -------------------------------------------------------
 
     /// The application whose API key hashes to `key_hash`.
+    ///
     /// Shared: every request looks its application up, and a clone of an
     /// `AppRow` would copy a dozen strings.
     pub async fn app_by_key_hash(&self, key_hash: &str) -> Result<Option<Arc<AppRow>>, DbError> {
