@@ -21,6 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use conn::{Location, Readers, WriterConn, execute, lock, query_all, query_one, rollback};
 
+mod checkpointer;
 mod conn;
 mod writer;
 
@@ -95,6 +96,8 @@ pub struct Db {
 struct Inner {
     readers: Readers,
     writer: mpsc::Sender<writer::Message>,
+    /// A file database's checkpoint thread, until [`Db::close`].
+    checkpointer: Mutex<Option<checkpointer::Checkpointer>>,
     apps: AppCache,
 }
 
@@ -554,23 +557,29 @@ impl Db {
     pub async fn connect_with(url: &str, durability: Durability) -> Result<Db, DbError> {
         let location = Location::parse(url)?;
         // Opening and migrating touch the disk: off the async threads.
-        let (readers, writer_conn) = tokio::task::spawn_blocking(move || {
+        let (readers, writer_conn, checkpointer) = tokio::task::spawn_blocking(move || {
             let conn = conn::open(&location, durability, true)?;
             migrate(&conn)?;
             Ok::<_, DbError>(match location {
                 Location::Memory => {
                     // An in-memory database lives in its one connection.
                     let shared = Arc::new(Mutex::new(conn));
-                    (Readers::Shared(shared.clone()), WriterConn::Shared(shared))
+                    (
+                        Readers::Shared(shared.clone()),
+                        WriterConn::Shared(shared),
+                        None,
+                    )
                 }
-                Location::File(_) => (
-                    Readers::Pool {
+                Location::File(_) => {
+                    let checkpoints = conn::open(&location, durability, false)?;
+                    let checkpointer = checkpointer::Checkpointer::spawn(checkpoints)?;
+                    let readers = Readers::Pool {
                         location,
                         durability,
                         idle: Mutex::default(),
-                    },
-                    WriterConn::Own(conn),
-                ),
+                    };
+                    (readers, WriterConn::Own(conn), Some(checkpointer))
+                }
             })
         })
         .await
@@ -581,6 +590,7 @@ impl Db {
             inner: Arc::new(Inner {
                 readers,
                 writer,
+                checkpointer: Mutex::new(checkpointer),
                 apps: AppCache::default(),
             }),
         })
@@ -616,6 +626,11 @@ impl Db {
             let _ = done.await;
         }
         self.inner.readers.close();
+        let checkpointer = lock(&self.inner.checkpointer).take();
+        if let Some(checkpointer) = checkpointer {
+            // Joining waits for at most one pass.
+            let _ = tokio::task::spawn_blocking(move || checkpointer.stop()).await;
+        }
     }
 
     // ---- applications -------------------------------------------------------
@@ -1536,6 +1551,32 @@ mod tests {
                 db.close().await;
             }
         }
+    }
+
+    #[tokio::test]
+    async fn commits_reach_the_database_file_without_waiting_for_the_writer() {
+        let dir = TempDir::new("checkpoint");
+        let db = Db::connect(&dir.url("checkpoint.db")).await.unwrap();
+        // Far fewer than the 1,000 WAL pages after which the writer would
+        // checkpoint itself: only the checkpoint thread copies these.
+        for n in 0..20 {
+            db.insert_app(&format!("app {n}"), &format!("hash {n}"), "enc", None, 1)
+                .await
+                .unwrap();
+        }
+        let pages = db.read(|c| count(c, "PRAGMA page_count", &[])).unwrap();
+        let page_size = db.read(|c| count(c, "PRAGMA page_size", &[])).unwrap();
+        let file = dir.0.join("checkpoint.db");
+        let copied = || std::fs::metadata(&file).unwrap().len() >= (pages * page_size) as u64;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !copied() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(
+            copied(),
+            "the database file lacks pages that are only in the WAL"
+        );
+        db.close().await;
     }
 
     #[tokio::test]
