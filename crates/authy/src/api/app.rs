@@ -119,7 +119,7 @@ pub struct AppDetails {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
     #[serde(skip)]
-    raw: Value,
+    raw: crate::endpoint::RawBody,
 }
 
 /// An application's settings.
@@ -176,7 +176,7 @@ pub struct AppStats {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
     #[serde(skip)]
-    raw: Value,
+    raw: crate::endpoint::RawBody,
 }
 
 /// One month of statistics.

@@ -35,7 +35,7 @@ pub struct Confirmation {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
     #[serde(skip)]
-    raw: Value,
+    raw: crate::endpoint::RawBody,
 }
 
 impl_response!(Confirmation);

@@ -267,7 +267,7 @@ pub struct ApprovalRequestCreated {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
     #[serde(skip)]
-    raw: Value,
+    raw: crate::endpoint::RawBody,
 }
 
 impl ApprovalRequestCreated {
@@ -344,7 +344,7 @@ pub struct ApprovalRequestStatus {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
     #[serde(skip)]
-    raw: Value,
+    raw: crate::endpoint::RawBody,
 }
 
 /// An approval request as Authy reports it (WIRE.md §3.17).

@@ -313,7 +313,7 @@ pub struct VerificationStarted {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
     #[serde(skip)]
-    raw: Value,
+    raw: crate::endpoint::RawBody,
 }
 
 /// `GET /protected/json/phones/verification/check`. Made by [`Phones::check`].
@@ -399,7 +399,7 @@ pub struct PhoneVerificationStatus {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
     #[serde(skip)]
-    raw: Value,
+    raw: crate::endpoint::RawBody,
 }
 
 /// `GET /protected/json/phones/info`. Made by [`Phones::info`].
@@ -457,7 +457,7 @@ pub struct PhoneInfo {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
     #[serde(skip)]
-    raw: Value,
+    raw: crate::endpoint::RawBody,
 }
 
 impl_response!(VerificationStarted, PhoneVerificationStatus, PhoneInfo);

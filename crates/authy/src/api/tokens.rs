@@ -240,7 +240,7 @@ pub struct TokenRequest {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
     #[serde(skip)]
-    raw: Value,
+    raw: crate::endpoint::RawBody,
 }
 
 impl TokenRequest {
@@ -370,14 +370,14 @@ pub struct Verification {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
     #[serde(skip)]
-    raw: Value,
+    raw: crate::endpoint::RawBody,
 }
 
 impl Response for Verification {
     fn raw(&self) -> &Value {
-        &self.raw
+        self.raw.value()
     }
-    fn set_raw(&mut self, raw: Value) {
+    fn set_raw(&mut self, raw: crate::endpoint::RawBody) {
         self.raw = raw;
     }
     /// As the Python client does, a verification counts only if the answer
@@ -406,7 +406,33 @@ pub struct VerifiedDevice {
     /// Unix seconds of the last sync.
     #[serde(default, deserialize_with = "lenient::opt_i64")]
     pub last_sync_date: Option<i64>,
-    /// Fields this crate does not model (`registration_country`, `ip`, ...).
+    /// How the device was registered (`sms`, `push`, ...).
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub registration_method: Option<String>,
+    /// Where the device was registered: country, region and city.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub registration_country: Option<String>,
+    /// See `registration_country`.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub registration_region: Option<String>,
+    /// See `registration_country`.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub registration_city: Option<String>,
+    /// Where the device was last seen: country, region, city and IP address.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub country: Option<String>,
+    /// See `country`.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub region: Option<String>,
+    /// See `country`.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub city: Option<String>,
+    /// See `country`.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub ip: Option<String>,
+    /// Fields this crate does not model. Every field of the recorded answer is
+    /// modelled: naming them all also spares a verification the cost of
+    /// collecting a dozen unknown fields into this map.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

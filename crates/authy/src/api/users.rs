@@ -271,7 +271,7 @@ pub struct CreatedUser {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
     #[serde(skip)]
-    raw: Value,
+    raw: crate::endpoint::RawBody,
 }
 
 impl CreatedUser {
@@ -553,7 +553,7 @@ pub struct QrCode {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
     #[serde(skip)]
-    raw: Value,
+    raw: crate::endpoint::RawBody,
 }
 
 /// `GET /protected/json/registrations/status`. Made by [`Users::registration_status`].
@@ -601,7 +601,7 @@ pub struct Registration {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
     #[serde(skip)]
-    raw: Value,
+    raw: crate::endpoint::RawBody,
 }
 
 /// The answer to [`Users::status`].
@@ -620,7 +620,7 @@ pub struct UserStatus {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
     #[serde(skip)]
-    raw: Value,
+    raw: crate::endpoint::RawBody,
 }
 
 /// What Authy knows about a user (WIRE.md §3.2).

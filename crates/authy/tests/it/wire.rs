@@ -673,10 +673,38 @@ fn check_fixture(name: &str) {
                 (Some(1494631010), None)
             );
             assert_eq!(
-                d.extra.len(),
-                8,
-                "registration_method, _country, _region, _city, country, region, city, ip → extra"
+                (&d.registration_method, &d.registration_country, &d.ip),
+                (&None, &None, &None)
             );
+            assert!(d.extra.is_empty(), "every field is modelled: {:?}", d.extra);
+            // The same fields with values, as a registered app device has them.
+            let body = br#"{"token":"is valid","success":"true","device":{"os_type":"android","registration_method":"sms","registration_country":"Colombia","registration_region":"Bogota","registration_city":"Bogota","country":"CO","region":"DC","city":"Bogota","ip":"190.130.66.242","new_field":7}}"#;
+            let v: Verification = parse("tokens.verify", reqwest::StatusCode::OK, body).unwrap();
+            let d = v.device.unwrap();
+            assert_eq!(
+                [
+                    &d.registration_method,
+                    &d.registration_country,
+                    &d.registration_region,
+                    &d.registration_city
+                ],
+                [
+                    &Some("sms".into()),
+                    &Some("Colombia".into()),
+                    &Some("Bogota".into()),
+                    &Some("Bogota".into())
+                ]
+            );
+            assert_eq!(
+                [&d.country, &d.region, &d.city, &d.ip],
+                [
+                    &Some("CO".into()),
+                    &Some("DC".into()),
+                    &Some("Bogota".into()),
+                    &Some("190.130.66.242".into())
+                ]
+            );
+            assert_eq!(d.extra["new_field"], json!(7));
         }
         "app_details_ok" => {
             let a: AppDetails = ok(&f);
@@ -932,6 +960,51 @@ fn verify_success_must_say_the_token_is_valid() {
     ));
     let body = br#"{"message":"ok","success":"true"}"#;
     assert!(parse::<Confirmation>("x", reqwest::StatusCode::OK, body).is_ok());
+}
+
+#[test]
+fn the_envelope_is_read_before_the_typed_answer() {
+    let ok = reqwest::StatusCode::OK;
+    // Only a JSON object is an answer, whatever the status.
+    for body in [
+        &b"[1,2]"[..],
+        b"\"true\"",
+        b"",
+        b"{\"success\":true",
+        b"{} x",
+    ] {
+        match parse::<Confirmation>("x", ok, body) {
+            Err(Error::Decode { .. }) => {}
+            other => panic!("{:?}: {other:?}", String::from_utf8_lossy(body)),
+        }
+    }
+    // `success` counts when true or "true" in any case; anything else is an error.
+    let escaped = br#"{"message":"ok","succ\u0065ss":"TRUE"}"#;
+    assert!(parse::<Confirmation>("x", ok, escaped).is_ok());
+    for success in ["1", "null", "\"yes\"", "{\"a\":true}", "[true]"] {
+        let body = format!(r#"{{"message":"m","success":{success}}}"#);
+        assert!(
+            matches!(
+                parse::<Confirmation>("x", ok, body.as_bytes()),
+                Err(Error::Api(_))
+            ),
+            "success {success}"
+        );
+    }
+    // The last `success` wins, as in a JSON tree.
+    let body = br#"{"success":true,"message":"m","success":false}"#;
+    assert!(matches!(
+        parse::<Confirmation>("x", ok, body),
+        Err(Error::Api(_))
+    ));
+    // raw() is the whole body, unknown and nested fields included, read on demand.
+    let body = br#"{"message":"ok","success":true,"n\u00e9w":{"deep":[1,"x",null]}}"#;
+    let parsed = parse::<Confirmation>("x", ok, body).unwrap();
+    assert_eq!(
+        parsed.raw(),
+        &serde_json::from_slice::<Value>(body).unwrap()
+    );
+    assert_eq!(parsed.clone().raw()["n\u{e9}w"]["deep"][1], json!("x"));
 }
 
 #[test]
