@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand::RngExt as _;
-use reqwest::header::{ACCEPT, HeaderValue, USER_AGENT};
+use reqwest::header::{ACCEPT, HeaderName, HeaderValue, USER_AGENT};
 use reqwest::{Method, Url};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument as _;
@@ -19,7 +19,9 @@ use crate::retry::{Decision, Outcome, RetryPolicy, decide, parse_retry_after};
 pub const DEFAULT_BASE_URL: &str = "https://api.authy.com";
 /// The default time allowed for one try, from connecting to the last byte.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-const API_KEY_HEADER: &str = "X-Authy-API-Key";
+/// `X-Authy-API-Key`, which HTTP/1.1 sends lower-case; a constant, so that no
+/// call parses the name again.
+const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-authy-api-key");
 
 /// An async Authy client. Cheap to clone: clones share one connection pool.
 ///
@@ -148,14 +150,17 @@ impl Client {
         let path = format!("{}{}", url.path().trim_end_matches('/'), endpoint.path());
         url.set_path(&path);
         let query = endpoint.query();
+        if !query.is_empty() {
+            // Straight into the URL, once for every try: reqwest's `.query()`
+            // would go through serde on each.
+            url.query_pairs_mut().extend_pairs(&query);
+        }
         let body = endpoint.body();
         let started = Instant::now();
         let span = tracing::Span::current();
         let mut retries_done = 0;
         loop {
-            let (outcome, result) = self
-                .try_once(endpoint, &method, &url, &query, body.as_ref())
-                .await;
+            let (outcome, result) = self.try_once(endpoint, &method, &url, body.as_ref()).await;
             let jitter = rand::rng().random_range(0.0..1.0);
             match decide(E::RETRY, retries_done, outcome, &self.inner.retry, jitter) {
                 Decision::RetryAfter(wait) => {
@@ -184,7 +189,6 @@ impl Client {
         endpoint: &E,
         method: &Method,
         url: &Url,
-        query: &[(&'static str, String)],
         body: Option<&serde_json::Value>,
     ) -> (Outcome, Result<E::Output, Error>) {
         let inner = &self.inner;
@@ -193,11 +197,8 @@ impl Client {
             .request(method.clone(), url.clone())
             .header(API_KEY_HEADER, inner.api_key.clone())
             .header(USER_AGENT, inner.user_agent.clone())
-            .header(ACCEPT, "application/json")
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
             .timeout(inner.timeout);
-        if !query.is_empty() {
-            request = request.query(query);
-        }
         if let Some(body) = body {
             request = request.json(body);
         }
