@@ -30,7 +30,7 @@ fi
 # Rounds interleave every measurement, so a noisy minute hits all of them; the
 # table shows the median of each.
 ROUNDS=${ROUNDS:-3}
-c1=() c64=() seqs=() cts=() concs=() pys=() r10=() r100=()
+c1=() c64=() seqs=() cts=() concs=() pys=() r10=() r100=() hs=() rs=() h64=() r64=()
 for round in $(seq "$ROUNDS"); do
     echo "round $round of $ROUNDS..." >&2
     c1+=("$(wrk_rps 1 1)")
@@ -42,10 +42,16 @@ for round in $(seq "$ROUNDS"); do
     r10+=("$(awk '/^rss_10k/ {print $2}' <<<"$client")")
     r100+=("$(awk '/^rss_100k/ {print $2}' <<<"$client")")
     pys+=("$(.venv/bin/python python_client.py "$URL" "$S")")
+    layers=$(target/release/layers "$URL" "$S")
+    hs+=("$(awk '$1 == "hyper_sequential" {print $2}' <<<"$layers")")
+    rs+=("$(awk '$1 == "reqwest_sequential" {print $2}' <<<"$layers")")
+    h64+=("$(awk '$1 == "hyper_64" {print $2}' <<<"$layers")")
+    r64+=("$(awk '$1 == "reqwest_64" {print $2}' <<<"$layers")")
 done
 ceiling1=$(median "${c1[@]}") ceiling64=$(median "${c64[@]}")
 seq=$(median "${seqs[@]}") ct=$(median "${cts[@]}") conc=$(median "${concs[@]}") python=$(median "${pys[@]}")
 rss10=$(median "${r10[@]}") rss100=$(median "${r100[@]}")
+hseq=$(median "${hs[@]}") rseq=$(median "${rs[@]}") hconc=$(median "${h64[@]}") rconc=$(median "${r64[@]}")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 printf '\n%-44s %12s %10s %8s\n' "median of $ROUNDS rounds, $S s each" "value" "ratio" "target"
@@ -57,3 +63,10 @@ printf '%-44s %12s %10s %8s\n' "client 64 concurrent (calls/s) vs -c64" "$conc" 
 printf '%-44s %12s %10s %8s\n' "python client sequential (calls/s)" "$python" "" ""
 printf '%-44s %12s %10s %8s\n' "client sequential vs python client" "" "$(ratio "$seq" "$python")" ">=8"
 printf '%-44s %12s %10s %8s\n' "client RSS after 10k / 100k calls (kB)" "$rss10/$rss100" "$(ratio "$rss100" "$rss10")" "~1.00"
+echo "the layers under the client, alone (no authy code):"
+printf '%-44s %12s %10s %8s\n' "  bare reqwest sequential vs -c1" "$rseq" "$(ratio "$rseq" "$ceiling1")" ""
+printf '%-44s %12s %10s %8s\n' "  bare reqwest, 64 tasks, vs -c64" "$rconc" "$(ratio "$rconc" "$ceiling64")" ""
+printf '%-44s %12s %10s %8s\n' "  hyper connection sequential vs -c1" "$hseq" "$(ratio "$hseq" "$ceiling1")" ""
+printf '%-44s %12s %10s %8s\n' "  hyper, one connection per task, vs -c64" "$hconc" "$(ratio "$hconc" "$ceiling64")" ""
+printf '%-44s %12s %10s %8s\n' "  client sequential vs bare reqwest" "" "$(ratio "$seq" "$rseq")" ""
+printf '%-44s %12s %10s %8s\n' "  client 64 concurrent vs bare reqwest" "" "$(ratio "$conc" "$rconc")" ""
