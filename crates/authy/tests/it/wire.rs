@@ -991,6 +991,12 @@ fn the_envelope_is_read_before_the_typed_answer() {
             "success {success}"
         );
     }
+    // A modelled field given twice in a success body is refused, not guessed at.
+    let body = br#"{"message":"a","success":true,"message":"b"}"#;
+    assert!(matches!(
+        parse::<Confirmation>("x", ok, body),
+        Err(Error::Decode { .. })
+    ));
     // The last `success` wins, as in a JSON tree.
     let body = br#"{"success":true,"message":"m","success":false}"#;
     assert!(matches!(
