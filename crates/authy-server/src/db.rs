@@ -71,6 +71,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "verify_attempts_by_time",
         include_str!("../migrations/sqlite/0004_verify_attempts_by_time.sql"),
     ),
+    (
+        5,
+        "verify_attempts_failures_only",
+        include_str!("../migrations/sqlite/0005_verify_attempts_failures_only.sql"),
+    ),
 ];
 
 /// How commits reach the disk (SQLite's `synchronous`).
@@ -570,7 +575,8 @@ struct VerifySql {
 }
 
 static VERIFY_SQL: LazyLock<VerifySql> = LazyLock::new(|| {
-    const UNDER_LIMIT: &str = "(SELECT COUNT(*) FROM verify_attempts WHERE user_id = $1 AND at > $2 AND succeeded = 0) < $3";
+    const UNDER_LIMIT: &str =
+        "(SELECT COUNT(*) FROM verify_attempts WHERE user_id = $1 AND at > $2) < $3";
     let step = |column: &str| {
         format!(
             "UPDATE users SET {column} = $4, confirmed = 1 WHERE id = $1 AND ({column} IS NULL OR {column} < $4) AND {UNDER_LIMIT}"
@@ -1346,8 +1352,8 @@ impl Db {
     /// refused, even with a good token. Otherwise `claim` is applied with a
     /// conditional update, so a step or code is accepted at most once, and an
     /// attempt that is not accepted is recorded as a failure. Only failures are
-    /// recorded: a success never counts and never resets them (`succeeded` is 0
-    /// on every row written now). The hot paths are one statement each: an
+    /// recorded (`verify_attempts` holds nothing else): a success never counts
+    /// and never resets them. The hot paths are one statement each: an
     /// accepted TOTP code is one `UPDATE`, a wrong token one `INSERT`.
     pub async fn verify_attempt(
         &self,
@@ -1379,7 +1385,11 @@ impl Db {
                     let values: [&dyn ToSql; 5] = [&user_id, &since, &limit, &now, &token_id];
                     let used = execute(c, &sql.code, &values)? == 1;
                     if used {
-                        execute(c, "UPDATE users SET confirmed = 1 WHERE id = $1", &[&user_id])?;
+                        execute(
+                            c,
+                            "UPDATE users SET confirmed = 1 WHERE id = $1",
+                            &[&user_id],
+                        )?;
                     }
                     used
                 }
@@ -1393,7 +1403,7 @@ impl Db {
                 if !recorded {
                     let oldest: Option<i64> = query_one(
                         c,
-                        "SELECT MIN(at) FROM verify_attempts WHERE user_id = $1 AND at > $2 AND succeeded = 0",
+                        "SELECT MIN(at) FROM verify_attempts WHERE user_id = $1 AND at > $2",
                         &[&user_id, &since],
                         |r| r.get(0),
                     )?
@@ -1676,6 +1686,92 @@ mod tests {
         let db = Db::connect(&url).await.unwrap();
         let again = db.app(app.id).await.unwrap().expect("the app was kept");
         assert_eq!(again.clock_offset, 0, "the refused write left nothing");
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn migration_5_keeps_the_failures_and_drops_what_nobody_read() {
+        let dir = TempDir::new("migration-5");
+        let url = dir.url("m5.db");
+        let db = Db::connect(&url).await.unwrap();
+        let app = db.insert_app("a", "a", "enc", None, 1).await.unwrap();
+        let (user, _) = db
+            .create_user(app.id, 1, "5551234567", "a@example.com", 1)
+            .await
+            .unwrap();
+        db.close().await;
+
+        // Back to the table as migrations 3 and 4 left it, with two failures and a
+        // success row (none is written any more, but one may exist).
+        let c = conn::open(&Location::parse(&url).unwrap(), Durability::Full, true).unwrap();
+        c.execute_batch(
+            "DROP TABLE verify_attempts;
+             CREATE TABLE verify_attempts (
+                 id INTEGER PRIMARY KEY AUTOINCREMENT,
+                 app_id BIGINT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+                 user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                 at BIGINT NOT NULL,
+                 succeeded BIGINT NOT NULL DEFAULT 0
+             );
+             CREATE INDEX verify_attempts_by_user ON verify_attempts (user_id, at);
+             CREATE INDEX verify_attempts_by_app_time ON verify_attempts (app_id, at);
+             DELETE FROM schema_migrations WHERE version = 5;",
+        )
+        .unwrap();
+        for (at, succeeded) in [(100, 0), (200, 1), (300, 0)] {
+            execute(
+                &c,
+                "INSERT INTO verify_attempts (app_id, user_id, at, succeeded) VALUES ($1, $2, $3, $4)",
+                &[&app.id, &user.id, &at, &succeeded],
+            )
+            .unwrap();
+        }
+        migrate(&c).unwrap();
+        let attempts = query_all(&c, "SELECT at FROM verify_attempts ORDER BY at", &[], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap();
+        assert_eq!(
+            attempts,
+            [100, 300],
+            "the failures are kept, the success is not"
+        );
+        let columns = query_all(
+            &c,
+            "SELECT name FROM pragma_table_info('verify_attempts')",
+            &[],
+            |r| r.get::<_, String>(0),
+        )
+        .unwrap();
+        assert_eq!(columns, ["id", "app_id", "user_id", "at"]);
+        let indexes = count(
+            &c,
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'verify_attempts'",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(indexes, 2);
+        let sequences = count(
+            &c,
+            "SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'verify_attempts'",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(sequences, 0);
+        drop(c);
+
+        // The limit still counts the kept failures, and deleting the user removes them.
+        let db = Db::connect(&url).await.unwrap();
+        let limited = db
+            .verify_attempt(app.id, user.id, 400, 0, 2, Claim::Nothing)
+            .await
+            .unwrap();
+        assert_eq!(limited, Verdict::Limited { oldest: 100 });
+        db.delete_user(app.id, user.id).await.unwrap();
+        let left = db
+            .read(|c| count(c, "SELECT COUNT(*) FROM verify_attempts", &[]))
+            .unwrap();
+        assert_eq!(left, 0);
         db.close().await;
     }
 
