@@ -571,7 +571,6 @@ struct VerifySql {
     generic_step: String,
     device_step: String,
     code: String,
-    failure: String,
 }
 
 static VERIFY_SQL: LazyLock<VerifySql> = LazyLock::new(|| {
@@ -588,9 +587,6 @@ static VERIFY_SQL: LazyLock<VerifySql> = LazyLock::new(|| {
         device_step: step("device_last_step"),
         code: format!(
             "UPDATE tokens SET used_at = $4 WHERE id = $5 AND used_at IS NULL AND {UNDER_LIMIT}"
-        ),
-        failure: format!(
-            "INSERT INTO verify_attempts (app_id, user_id, at) SELECT $4, $1, $5 WHERE {UNDER_LIMIT}"
         ),
     }
 });
@@ -1398,20 +1394,26 @@ impl Db {
                 return Ok(Verdict::Accepted);
             }
             if max_failures > 0 {
-                let values: [&dyn ToSql; 5] = [&user_id, &since, &limit, &app_id, &now];
-                let recorded = execute(c, &sql.failure, &values)? == 1;
-                if !recorded {
-                    let oldest: Option<i64> = query_one(
-                        c,
-                        "SELECT MIN(at) FROM verify_attempts WHERE user_id = $1 AND at > $2",
-                        &[&user_id, &since],
-                        |r| r.get(0),
-                    )?
-                    .flatten();
+                // Two statements, not one `INSERT ... SELECT ... WHERE` under the
+                // limit: SQLite runs a SELECT that reads the table it inserts into
+                // through a temporary table, 40% of the instructions of this write.
+                let (failures, oldest) = query_one(
+                    c,
+                    "SELECT COUNT(*), MIN(at) FROM verify_attempts WHERE user_id = $1 AND at > $2",
+                    &[&user_id, &since],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?)),
+                )?
+                .unwrap_or_default();
+                if failures >= limit {
                     return Ok(Verdict::Limited {
                         oldest: oldest.unwrap_or(now),
                     });
                 }
+                execute(
+                    c,
+                    "INSERT INTO verify_attempts (app_id, user_id, at) VALUES ($1, $2, $3)",
+                    &[&app_id, &user_id, &now],
+                )?;
             }
             Ok(match claim {
                 Claim::Nothing => Verdict::Rejected,
