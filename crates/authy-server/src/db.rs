@@ -1349,8 +1349,8 @@ impl Db {
     /// conditional update, so a step or code is accepted at most once, and an
     /// attempt that is not accepted is recorded as a failure. Only failures are
     /// recorded (`verify_attempts` holds nothing else): a success never counts
-    /// and never resets them. The hot paths are one statement each: an
-    /// accepted TOTP code is one `UPDATE`, a wrong token one `INSERT`.
+    /// and never resets them. An accepted TOTP code is one `UPDATE`; a wrong
+    /// token is a `SELECT` of the user's recent failures and an `INSERT`.
     pub async fn verify_attempt(
         &self,
         app_id: i64,
