@@ -1543,10 +1543,15 @@ fn count(c: &Connection, sql: &str, values: &[&dyn ToSql]) -> rusqlite::Result<i
 
 /// Applies the embedded migrations not applied yet, each in its own transaction.
 fn migrate(c: &Connection) -> Result<(), DbError> {
+    apply_migrations(c, SQLITE_MIGRATIONS)
+}
+
+/// Applies those of `migrations` not applied yet (tests stop at an older version).
+fn apply_migrations(c: &Connection, migrations: &[(i64, &str, &str)]) -> Result<(), DbError> {
     c.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
     )?;
-    for (version, name, sql) in SQLITE_MIGRATIONS {
+    for (version, name, sql) in migrations {
         c.execute_batch("BEGIN IMMEDIATE")?;
         let applied = (|| {
             let done = query_one(
@@ -1695,36 +1700,22 @@ mod tests {
     async fn migration_5_keeps_the_failures_and_drops_what_nobody_read() {
         let dir = TempDir::new("migration-5");
         let url = dir.url("m5.db");
-        let db = Db::connect(&url).await.unwrap();
-        let app = db.insert_app("a", "a", "enc", None, 1).await.unwrap();
-        let (user, _) = db
-            .create_user(app.id, 1, "5551234567", "a@example.com", 1)
-            .await
-            .unwrap();
-        db.close().await;
-
-        // Back to the table as migrations 3 and 4 left it, with two failures and a
+        // A database as migrations 1 to 4 left it, with two failures and a
         // success row (none is written any more, but one may exist).
         let c = conn::open(&Location::parse(&url).unwrap(), Durability::Full, true).unwrap();
+        apply_migrations(&c, &SQLITE_MIGRATIONS[..4]).unwrap();
         c.execute_batch(
-            "DROP TABLE verify_attempts;
-             CREATE TABLE verify_attempts (
-                 id INTEGER PRIMARY KEY AUTOINCREMENT,
-                 app_id BIGINT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
-                 user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-                 at BIGINT NOT NULL,
-                 succeeded BIGINT NOT NULL DEFAULT 0
-             );
-             CREATE INDEX verify_attempts_by_user ON verify_attempts (user_id, at);
-             CREATE INDEX verify_attempts_by_app_time ON verify_attempts (app_id, at);
-             DELETE FROM schema_migrations WHERE version = 5;",
+            "INSERT INTO apps (id, object_id, name, key_hash, key_enc, created_at) VALUES (1, 'o', 'a', 'h', 'e', 1);
+             INSERT INTO users (id, app_id, object_id, country_code, cellphone, email, created_at)
+                 VALUES (1, 1, 'o', 1, '5551234567', 'a@example.com', 1);",
         )
         .unwrap();
+        let (app_id, user_id) = (1i64, 1i64);
         for (at, succeeded) in [(100, 0), (200, 1), (300, 0)] {
             execute(
                 &c,
                 "INSERT INTO verify_attempts (app_id, user_id, at, succeeded) VALUES ($1, $2, $3, $4)",
-                &[&app.id, &user.id, &at, &succeeded],
+                &[&app_id, &user_id, &at, &succeeded],
             )
             .unwrap();
         }
@@ -1765,11 +1756,11 @@ mod tests {
         // The limit still counts the kept failures, and deleting the user removes them.
         let db = Db::connect(&url).await.unwrap();
         let limited = db
-            .verify_attempt(app.id, user.id, 400, 0, 2, Claim::Nothing)
+            .verify_attempt(app_id, user_id, 400, 0, 2, Claim::Nothing)
             .await
             .unwrap();
         assert_eq!(limited, Verdict::Limited { oldest: 100 });
-        db.delete_user(app.id, user.id).await.unwrap();
+        assert!(db.delete_user(app_id, user_id).await.unwrap());
         let left = db
             .read(|c| count(c, "SELECT COUNT(*) FROM verify_attempts", &[]))
             .unwrap();
