@@ -23,6 +23,7 @@ use conn::{Location, Readers, WriterConn, execute, lock, query_all, query_one, r
 
 mod checkpointer;
 mod conn;
+mod steps;
 mod writer;
 
 /// A storage failure.
@@ -46,8 +47,12 @@ pub enum DbError {
     Thread(#[from] std::io::Error),
 }
 
-/// The most old verification attempts one write deletes.
+/// The most old rows (verification attempts, used steps) one write deletes.
 const PRUNE_BATCH: i64 = 10_000;
+
+/// How many user ids one write goes through when pruning the used steps kept
+/// in memory.
+const MEMORY_PRUNE_SPAN: i64 = 50_000;
 
 /// Embedded migrations, applied in order once each.
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -75,6 +80,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "verify_attempts_failures_only",
         include_str!("../migrations/sqlite/0005_verify_attempts_failures_only.sql"),
+    ),
+    (
+        6,
+        "used_steps",
+        include_str!("../migrations/sqlite/0006_used_steps.sql"),
     ),
 ];
 
@@ -198,7 +208,6 @@ pub struct UserRow {
     pub other_emails: Vec<String>,
     pub confirmed: bool,
     pub generic_seed: Option<String>,
-    pub generic_last_step: Option<i64>,
     pub device: Option<Device>,
     pub created_at: i64,
 }
@@ -209,7 +218,6 @@ pub struct Device {
     pub id: i64,
     pub os_type: String,
     pub seed: String,
-    pub last_step: Option<i64>,
     pub registered_at: i64,
 }
 
@@ -418,7 +426,6 @@ fn user_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {
             seed: row
                 .get::<_, Option<String>>(C::device_seed as usize)?
                 .unwrap_or_default(),
-            last_step: row.get(C::device_last_step as usize)?,
             registered_at: row
                 .get::<_, Option<i64>>(C::device_registered_at as usize)?
                 .unwrap_or_default(),
@@ -435,7 +442,6 @@ fn user_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {
         other_emails: serde_json::from_str(&other_emails).unwrap_or_default(),
         confirmed: row.get(C::confirmed as usize)?,
         generic_seed: row.get(C::generic_seed as usize)?,
-        generic_last_step: row.get(C::generic_last_step as usize)?,
         device,
         created_at: row.get(C::created_at as usize)?,
     })
@@ -549,11 +555,9 @@ columns!(
     other_emails,
     confirmed,
     generic_seed,
-    generic_last_step,
     device_id,
     device_os,
     device_seed,
-    device_last_step,
     device_registered_at,
     created_at,
 );
@@ -563,33 +567,29 @@ columns!(
 static USER_BY_ID: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {USER_COLUMNS} FROM users WHERE app_id = $1 AND id = $2"));
 
-/// The statements of [`Db::verify_attempt`], built once: one of them runs on
-/// every verification. Each binds `$1` the user, `$2` the window's start and
-/// `$3` the limit first.
+/// Whether user `$1` has fewer than `$3` failed attempts since `$2`: part of
+/// every statement that accepts a token.
+const UNDER_LIMIT: &str =
+    "(SELECT COUNT(*) FROM verify_attempts WHERE user_id = $1 AND at > $2) < $3";
+
+/// The statements of [`Db::verify_attempt`] other than a TOTP step's (in
+/// [`steps`]), built once. Each binds `$1` the user, `$2` the window's start
+/// and `$3` the limit first.
 struct VerifySql {
     unchecked: String,
-    generic_step: String,
-    device_step: String,
     code: String,
 }
 
-static VERIFY_SQL: LazyLock<VerifySql> = LazyLock::new(|| {
-    const UNDER_LIMIT: &str =
-        "(SELECT COUNT(*) FROM verify_attempts WHERE user_id = $1 AND at > $2) < $3";
-    let step = |column: &str| {
-        format!(
-            "UPDATE users SET {column} = $4, confirmed = 1 WHERE id = $1 AND ({column} IS NULL OR {column} < $4) AND {UNDER_LIMIT}"
-        )
-    };
-    VerifySql {
-        unchecked: format!("SELECT {UNDER_LIMIT}"),
-        generic_step: step("generic_last_step"),
-        device_step: step("device_last_step"),
-        code: format!(
-            "UPDATE tokens SET used_at = $4 WHERE id = $5 AND used_at IS NULL AND {UNDER_LIMIT}"
-        ),
-    }
+static VERIFY_SQL: LazyLock<VerifySql> = LazyLock::new(|| VerifySql {
+    unchecked: format!("SELECT {UNDER_LIMIT}"),
+    code: format!(
+        "UPDATE tokens SET used_at = $4 WHERE id = $5 AND used_at IS NULL AND {UNDER_LIMIT}"
+    ),
 });
+
+/// Marks the user `$1` confirmed once a token of theirs is accepted. Written
+/// only when it changes: most verifications then write nothing to `users`.
+const CONFIRM_USER: &str = "UPDATE users SET confirmed = 1 WHERE id = $1 AND confirmed = 0";
 
 impl Db {
     /// Opens (creating if needed) and migrates the database at `url`:
@@ -605,6 +605,7 @@ impl Db {
         let (readers, writer_conn, checkpointer) = tokio::task::spawn_blocking(move || {
             let conn = conn::open(&location, durability, true)?;
             migrate(&conn)?;
+            steps::load(&conn)?;
             Ok::<_, DbError>(match location {
                 Location::Memory => {
                     // An in-memory database lives in its one connection.
@@ -804,7 +805,9 @@ impl Db {
     /// Deletes everything of an application but the application itself, in one transaction.
     pub async fn reset_app(&self, app_id: i64) -> Result<(), DbError> {
         self.write(move |c| {
+            steps::forget_app(c, app_id)?;
             for table in [
+                "used_steps",
                 "verify_attempts",
                 "callbacks",
                 "approval_requests",
@@ -910,26 +913,35 @@ impl Db {
                 "DELETE FROM users WHERE app_id = $1 AND id = $2",
                 &[&app_id, &user_id],
             )?;
+            steps::forget_user(c, user_id)?;
             Ok(deleted == 1)
         })
         .await
     }
 
-    /// Replaces the user's generic-authenticator secret (and forgets its last step).
-    pub async fn set_generic_seed(&self, user_id: i64, seed_enc: &str) -> Result<(), DbError> {
+    /// Replaces the user's generic-authenticator secret (and forgets its used
+    /// steps).
+    pub async fn set_generic_seed(
+        &self,
+        user_id: i64,
+        seed_enc: &str,
+        now: i64,
+    ) -> Result<(), DbError> {
         let seed_enc = seed_enc.to_owned();
         self.write(move |c| {
             execute(
                 c,
-                "UPDATE users SET generic_seed = $1, generic_last_step = NULL WHERE id = $2",
+                "UPDATE users SET generic_seed = $1 WHERE id = $2",
                 &[&seed_enc, &user_id],
             )?;
+            steps::forget_seed(c, user_id, Seed::Generic, now)?;
             Ok(())
         })
         .await
     }
 
-    /// Registers the user's Authy-app device.
+    /// Registers the user's Authy-app device (and forgets the used steps of
+    /// the one before).
     pub async fn set_device(
         &self,
         user_id: i64,
@@ -943,10 +955,11 @@ impl Db {
         self.write(move |c| {
             execute(
                 c,
-                "UPDATE users SET device_id = $1, device_os = $2, device_seed = $3, device_last_step = NULL, \
+                "UPDATE users SET device_id = $1, device_os = $2, device_seed = $3, \
                  device_registered_at = $4 WHERE id = $5",
                 &[&device_id, &os_type, &seed_enc, &now, &user_id],
             )?;
+            steps::forget_seed(c, user_id, Seed::Device, now)?;
             Ok(())
         })
         .await
@@ -1371,25 +1384,16 @@ impl Db {
                 Claim::Nothing => false,
                 Claim::Unchecked => count(c, &sql.unchecked, &[&user_id, &since, &limit])? == 1,
                 Claim::Step { seed, step } => {
-                    let sql = match seed {
-                        Seed::Generic => &sql.generic_step,
-                        Seed::Device => &sql.device_step,
-                    };
-                    execute(c, sql, &[&user_id, &since, &limit, &step])? == 1
+                    steps::claim(c, (app_id, user_id), (since, limit), (seed, step), now)?
                 }
                 Claim::Code { token_id } => {
                     let values: [&dyn ToSql; 5] = [&user_id, &since, &limit, &now, &token_id];
-                    let used = execute(c, &sql.code, &values)? == 1;
-                    if used {
-                        execute(
-                            c,
-                            "UPDATE users SET confirmed = 1 WHERE id = $1",
-                            &[&user_id],
-                        )?;
-                    }
-                    used
+                    execute(c, &sql.code, &values)? == 1
                 }
             };
+            if accepted && !matches!(claim, Claim::Unchecked) {
+                execute(c, CONFIRM_USER, &[&user_id])?;
+            }
             if accepted {
                 return Ok(Verdict::Accepted);
             }
@@ -1440,24 +1444,61 @@ impl Db {
         let mut forgotten = 0;
         for (app_id, offset) in offsets {
             let last_dead = now + offset - window;
-            loop {
-                let deleted = self
-                    .write(move |c| {
-                        Ok(execute(
-                            c,
-                            "DELETE FROM verify_attempts WHERE id IN \
-                             (SELECT id FROM verify_attempts WHERE app_id = $1 AND at <= $2 LIMIT $3)",
-                            &[&app_id, &last_dead, &PRUNE_BATCH],
-                        )?)
-                    })
-                    .await?;
-                forgotten += deleted;
-                if deleted < PRUNE_BATCH as usize {
-                    break;
-                }
-            }
+            forgotten += self
+                .delete_in_batches(move |c| {
+                    Ok(execute(
+                        c,
+                        "DELETE FROM verify_attempts WHERE id IN \
+                         (SELECT id FROM verify_attempts WHERE app_id = $1 AND at <= $2 LIMIT $3)",
+                        &[&app_id, &last_dead, &PRUNE_BATCH],
+                    )?)
+                })
+                .await?;
         }
         Ok(forgotten)
+    }
+
+    /// Forgets the used TOTP steps that no code can reach any more (see
+    /// `db/steps.rs`), from the log and from the writer's memory. `now` is the
+    /// machine's clock. Returns how many rows left the log.
+    pub async fn prune_used_steps(&self, now: i64) -> Result<usize, DbError> {
+        let forgotten = self
+            .delete_in_batches(move |c| Ok(steps::prune_log(c, now, PRUNE_BATCH)?))
+            .await?;
+        let offset =
+            self.read(|c| count(c, "SELECT COALESCE(MIN(clock_offset), 0) FROM apps", &[]))?;
+        let mut next = Some(0);
+        while let Some(from) = next {
+            next = self
+                .write(move |c| {
+                    Ok(steps::prune_memory(
+                        c,
+                        now,
+                        offset,
+                        from,
+                        MEMORY_PRUNE_SPAN,
+                    )?)
+                })
+                .await?;
+        }
+        Ok(forgotten)
+    }
+
+    /// Runs `delete`, a write that deletes at most [`PRUNE_BATCH`] rows, until
+    /// it deletes fewer: other writes get their turn in between. Returns how
+    /// many rows went.
+    async fn delete_in_batches<F>(&self, delete: F) -> Result<usize, DbError>
+    where
+        F: Fn(&Connection) -> Result<usize, DbError> + Clone + Send + 'static,
+    {
+        let mut deleted = 0;
+        loop {
+            let batch = self.write(delete.clone()).await?;
+            deleted += batch;
+            if batch < PRUNE_BATCH as usize {
+                return Ok(deleted);
+            }
+        }
     }
 
     /// Messages sent since `since` by the application, to one phone if given,
@@ -1825,6 +1866,257 @@ mod tests {
         .unwrap();
         assert_eq!(db.prune_verify_attempts(now, window).await.unwrap(), old);
         assert_eq!(kept(user_id), [now - 599, now + 500]);
+    }
+
+    /// Verifies `step` of `seed` for the user at application time `now`, with no failure limit.
+    async fn claim(
+        db: &Db,
+        (app_id, user_id): (i64, i64),
+        seed: Seed,
+        step: i64,
+        now: i64,
+    ) -> Verdict {
+        db.verify_attempt(app_id, user_id, now, 0, 0, Claim::Step { seed, step })
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn used_steps_survive_a_restart_and_a_new_seed_starts_over() {
+        let dir = TempDir::new("used-steps");
+        let url = dir.url("steps.db");
+        let db = Db::connect(&url).await.unwrap();
+        let app = db
+            .insert_app("steps", "hash", "enc", None, 1)
+            .await
+            .unwrap();
+        let (user, _) = db
+            .create_user(app.id, 1, "5551234567", "a@example.com", 1)
+            .await
+            .unwrap();
+        assert!(!user.confirmed);
+        let who = (app.id, user.id);
+        db.set_device(user.id, 7, "android", "seed-1", 1_000)
+            .await
+            .unwrap();
+        let now = 1_000;
+        assert_eq!(
+            claim(&db, who, Seed::Device, 100, now).await,
+            Verdict::Accepted
+        );
+        assert_eq!(
+            claim(&db, who, Seed::Device, 100, now).await,
+            Verdict::Reused
+        );
+        assert_eq!(
+            claim(&db, who, Seed::Device, 99, now).await,
+            Verdict::Reused
+        );
+        // The generic secret's steps are its own.
+        assert_eq!(
+            claim(&db, who, Seed::Generic, 99, now).await,
+            Verdict::Accepted
+        );
+        assert!(db.user(app.id, user.id).await.unwrap().unwrap().confirmed);
+        db.close().await;
+
+        // A restart remembers both.
+        let db = Db::connect(&url).await.unwrap();
+        assert_eq!(
+            claim(&db, who, Seed::Device, 100, now).await,
+            Verdict::Reused
+        );
+        assert_eq!(
+            claim(&db, who, Seed::Generic, 99, now).await,
+            Verdict::Reused
+        );
+        assert_eq!(
+            claim(&db, who, Seed::Device, 101, now).await,
+            Verdict::Accepted
+        );
+        // A new device is a new secret: its codes of earlier steps are its own.
+        db.set_device(user.id, 8, "ios", "seed-2", now)
+            .await
+            .unwrap();
+        db.set_generic_seed(user.id, "generic-2", now)
+            .await
+            .unwrap();
+        assert_eq!(
+            claim(&db, who, Seed::Device, 50, now).await,
+            Verdict::Accepted
+        );
+        assert_eq!(
+            claim(&db, who, Seed::Generic, 50, now).await,
+            Verdict::Accepted
+        );
+        db.close().await;
+
+        // ...after a restart too: the log's markers cancel the old secrets' steps.
+        let db = Db::connect(&url).await.unwrap();
+        assert_eq!(
+            claim(&db, who, Seed::Device, 50, now).await,
+            Verdict::Reused
+        );
+        assert_eq!(
+            claim(&db, who, Seed::Device, 51, now).await,
+            Verdict::Accepted
+        );
+        assert_eq!(
+            claim(&db, who, Seed::Generic, 51, now).await,
+            Verdict::Accepted
+        );
+        db.close().await;
+    }
+
+    #[test]
+    fn migration_6_moves_the_last_steps_into_the_log() {
+        let c = conn::open(&Location::Memory, Durability::Full, true).unwrap();
+        apply_migrations(&c, &SQLITE_MIGRATIONS[..5]).unwrap();
+        c.execute_batch(
+            "INSERT INTO apps (id, object_id, name, key_hash, key_enc, created_at) VALUES (1, 'o', 'a', 'h', 'e', 1);
+             INSERT INTO users (id, app_id, object_id, country_code, cellphone, email, created_at, generic_last_step, device_last_step)
+                 VALUES (1, 1, 'o', 1, '5551234567', 'a@example.com', 1, 40, 90),
+                        (2, 1, 'p', 1, '5557654321', 'b@example.com', 1, NULL, NULL);",
+        )
+        .unwrap();
+        migrate(&c).unwrap();
+        steps::load(&c).unwrap();
+        let logged = query_all(
+            &c,
+            "SELECT user_id, seed, step FROM used_steps ORDER BY seed",
+            &[],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            logged,
+            [(1, "device".to_owned(), 90), (1, "generic".to_owned(), 40)]
+        );
+        let left = count(
+            &c,
+            "SELECT COUNT(*) FROM pragma_table_info('users') WHERE name LIKE '%last_step'",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(left, 0);
+        // The steps accepted before the upgrade still count.
+        let claim =
+            |seed, step| steps::claim(&c, (1, 1), (0, i64::MAX), (seed, step), 1_000).unwrap();
+        assert!(!claim(Seed::Device, 90));
+        assert!(!claim(Seed::Generic, 40));
+        assert!(claim(Seed::Device, 91));
+        assert!(claim(Seed::Generic, 41));
+    }
+
+    #[test]
+    fn a_rolled_back_step_is_not_remembered() {
+        // The writer rolls a batch back when one of its writes fails, then runs
+        // each write again alone: the memory must forget what the batch did.
+        let c = conn::open(&Location::Memory, Durability::Full, true).unwrap();
+        migrate(&c).unwrap();
+        steps::load(&c).unwrap();
+        c.execute_batch(
+            "INSERT INTO apps (id, object_id, name, key_hash, key_enc, created_at) VALUES (1, 'o', 'a', 'h', 'e', 1);
+             INSERT INTO users (id, app_id, object_id, country_code, cellphone, email, created_at)
+                 VALUES (1, 1, 'o', 1, '5551234567', 'a@example.com', 1);",
+        )
+        .unwrap();
+        let step = (Seed::Device, 100);
+        c.execute_batch("BEGIN IMMEDIATE").unwrap();
+        assert!(steps::claim(&c, (1, 1), (0, i64::MAX), step, 1_000).unwrap());
+        rollback(&c).unwrap();
+        assert!(steps::claim(&c, (1, 1), (0, i64::MAX), step, 1_000).unwrap());
+        assert!(!steps::claim(&c, (1, 1), (0, i64::MAX), step, 1_000).unwrap());
+        let logged = count(&c, "SELECT COUNT(*) FROM used_steps", &[]).unwrap();
+        assert_eq!(logged, 1);
+    }
+
+    #[tokio::test]
+    async fn pruning_forgets_only_steps_no_window_reaches() {
+        let db = Db::connect("sqlite::memory:").await.unwrap();
+        let now = 100_000;
+        let memory = steps::STEP_MEMORY;
+        let mut users = Vec::new();
+        for (name, offset) in [("on time", 0), ("ahead", 10_000)] {
+            let app = db.insert_app(name, name, "enc", None, 1).await.unwrap();
+            db.set_clock_offset(app.id, offset).await.unwrap();
+            let (user, _) = db
+                .create_user(app.id, 1, "5551234567", "a@example.com", 1)
+                .await
+                .unwrap();
+            users.push(((app.id, user.id), offset));
+        }
+        // In the log's order: a step of each user beyond the memory, then one
+        // just within it, then the on-time user's old step again (a generic one).
+        let written = [
+            (0, Seed::Device, 10, now - memory - 1),
+            (1, Seed::Device, 10, now - memory - 1),
+            (0, Seed::Device, 20, now - memory + 1),
+            (1, Seed::Device, 20, now - memory + 1),
+            (0, Seed::Generic, 10, now - memory - 1),
+        ];
+        for (user, seed, step, at) in written {
+            let (who, offset) = users[user];
+            assert_eq!(
+                claim(&db, who, seed, step, at + offset).await,
+                Verdict::Accepted
+            );
+        }
+        let log = || {
+            db.read(|c| {
+                query_all(
+                    c,
+                    "SELECT user_id, step FROM used_steps ORDER BY rowid",
+                    &[],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+                )
+            })
+            .unwrap()
+        };
+        let memory_rows = || {
+            db.read(|c| count(c, "SELECT COUNT(*) FROM temp.recent_steps", &[]))
+                .unwrap()
+        };
+        assert_eq!(memory_rows(), 3);
+        assert_eq!(db.prune_used_steps(now).await.unwrap(), 2);
+        // The front of the log went, each application by its own clock; the
+        // old generic step stays behind a newer row, which only keeps it longer.
+        let (on_time, ahead) = (users[0].0.1, users[1].0.1);
+        assert_eq!(log(), [(on_time, 20), (ahead, 20), (on_time, 10)]);
+        // In memory, the forgotten generic step went; the others stay.
+        assert_eq!(memory_rows(), 2);
+        for (who, offset) in [users[0], users[1]] {
+            assert_eq!(
+                claim(&db, who, Seed::Device, 20, now + offset).await,
+                Verdict::Reused
+            );
+        }
+        // Once nothing is within reach, everything goes, over several writes.
+        let later = now + memory;
+        assert_eq!(db.prune_used_steps(later).await.unwrap(), 3);
+        assert_eq!(log(), []);
+        // The memory goes by the smallest offset of all applications: the
+        // application ahead keeps its step longer there, never shorter.
+        assert_eq!(memory_rows(), 1);
+        let (who, _) = users[0];
+        let many = (2 * PRUNE_BATCH + 5) as usize;
+        db.write(move |c| {
+            for step in 0..many as i64 {
+                steps::claim(c, who, (0, i64::MAX), (Seed::Device, step), later)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+        assert_eq!(memory_rows(), 2);
+        assert_eq!(db.prune_used_steps(later + memory + 1).await.unwrap(), many);
+        assert_eq!(memory_rows(), 1);
     }
 
     #[tokio::test]

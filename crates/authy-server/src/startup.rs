@@ -198,7 +198,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let db = self.state.db.clone();
-        // Housekeeping: counters every second, old attempts every minute
+        // Housekeeping: counters every second, old attempts and steps every minute
         // (the first time a second after start).
         let housekeeping = {
             let state = self.state.clone();
@@ -207,7 +207,7 @@ impl Application {
                     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                     let _ = state.flush_counts().await;
                     if second % 60 == 0 {
-                        state.prune_verify_attempts().await;
+                        state.prune().await;
                     }
                 }
             })

@@ -151,8 +151,9 @@ impl AppState {
     }
 
     /// Forgets the verification attempts that no longer count towards any
-    /// limit (every minute, from the server's housekeeping loop).
-    pub async fn prune_verify_attempts(&self) {
+    /// limit, and the used TOTP steps no code can reach any more (every
+    /// minute, from the server's housekeeping loop).
+    pub async fn prune(&self) {
         let now = self.clock.now_unix();
         match self
             .db
@@ -162,6 +163,11 @@ impl AppState {
             Ok(0) => {}
             Ok(forgotten) => tracing::debug!(forgotten, "forgot old verification attempts"),
             Err(e) => tracing::warn!(error = %e, "could not forget old verification attempts"),
+        }
+        match self.db.prune_used_steps(now).await {
+            Ok(0) => {}
+            Ok(forgotten) => tracing::debug!(forgotten, "forgot old used steps"),
+            Err(e) => tracing::warn!(error = %e, "could not forget old used steps"),
         }
     }
 

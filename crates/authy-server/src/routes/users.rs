@@ -251,7 +251,7 @@ pub async fn secret(
     let secret = data_encoding::BASE32_NOPAD.encode(&seed);
     state
         .db
-        .set_generic_seed(user.id, &state.crypto.encrypt(&seed))
+        .set_generic_seed(user.id, &state.crypto.encrypt(&seed), state.now(&app))
         .await?;
 
     let account = if label.is_empty() {
