@@ -21,6 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use conn::{Location, Readers, WriterConn, execute, lock, query_all, query_one, rollback};
 
+mod attempts;
 mod checkpointer;
 mod conn;
 mod steps;
@@ -85,6 +86,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "used_steps",
         include_str!("../migrations/sqlite/0006_used_steps.sql"),
+    ),
+    (
+        7,
+        "verify_attempts_without_user_index",
+        include_str!("../migrations/sqlite/0007_verify_attempts_without_user_index.sql"),
     ),
 ];
 
@@ -567,13 +573,8 @@ columns!(
 static USER_BY_ID: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {USER_COLUMNS} FROM users WHERE app_id = $1 AND id = $2"));
 
-/// Whether user `$1` has fewer than `$3` failed attempts since `$2`: part of
-/// every statement that accepts a token.
-const UNDER_LIMIT: &str =
-    "(SELECT COUNT(*) FROM verify_attempts WHERE user_id = $1 AND at > $2) < $3";
-
 /// The statements of [`Db::verify_attempt`] other than a TOTP step's (in
-/// [`steps`]), built once. Each binds `$1` the user, `$2` the window's start
+/// [`steps`]), built once around [`attempts::UNDER_LIMIT`]. Each binds `$1` the user, `$2` the window's start
 /// and `$3` the limit first.
 struct VerifySql {
     unchecked: String,
@@ -581,9 +582,10 @@ struct VerifySql {
 }
 
 static VERIFY_SQL: LazyLock<VerifySql> = LazyLock::new(|| VerifySql {
-    unchecked: format!("SELECT {UNDER_LIMIT}"),
+    unchecked: format!("SELECT {}", attempts::UNDER_LIMIT),
     code: format!(
-        "UPDATE tokens SET used_at = $4 WHERE id = $5 AND used_at IS NULL AND {UNDER_LIMIT}"
+        "UPDATE tokens SET used_at = $4 WHERE id = $5 AND used_at IS NULL AND {}",
+        attempts::UNDER_LIMIT
     ),
 });
 
@@ -605,7 +607,7 @@ impl Db {
         let (readers, writer_conn, checkpointer) = tokio::task::spawn_blocking(move || {
             let conn = conn::open(&location, durability, true)?;
             migrate(&conn)?;
-            steps::load(&conn)?;
+            load_memory(&conn)?;
             Ok::<_, DbError>(match location {
                 Location::Memory => {
                     // An in-memory database lives in its one connection.
@@ -806,6 +808,7 @@ impl Db {
     pub async fn reset_app(&self, app_id: i64) -> Result<(), DbError> {
         self.write(move |c| {
             steps::forget_app(c, app_id)?;
+            attempts::forget_app(c, app_id)?;
             for table in [
                 "used_steps",
                 "verify_attempts",
@@ -914,6 +917,7 @@ impl Db {
                 &[&app_id, &user_id],
             )?;
             steps::forget_user(c, user_id)?;
+            attempts::forget_user(c, user_id)?;
             Ok(deleted == 1)
         })
         .await
@@ -1359,11 +1363,12 @@ impl Db {
     /// serialised by the writer). With `max_failures` > 0 (0 turns the limit
     /// off), a user with `max_failures` unsuccessful attempts since `since` is
     /// refused, even with a good token. Otherwise `claim` is applied with a
-    /// conditional update, so a step or code is accepted at most once, and an
+    /// conditional write, so a step or code is accepted at most once, and an
     /// attempt that is not accepted is recorded as a failure. Only failures are
     /// recorded (`verify_attempts` holds nothing else): a success never counts
-    /// and never resets them. An accepted TOTP code is one `UPDATE`; a wrong
-    /// token is a `SELECT` of the user's recent failures and an `INSERT`.
+    /// and never resets them. Both decisions read the writer's memory (see
+    /// `db/steps.rs` and `db/attempts.rs`): an accepted TOTP code appends a row
+    /// to `used_steps`, a wrong token one to `verify_attempts`.
     pub async fn verify_attempt(
         &self,
         app_id: i64,
@@ -1398,26 +1403,13 @@ impl Db {
                 return Ok(Verdict::Accepted);
             }
             if max_failures > 0 {
-                // Two statements, not one `INSERT ... SELECT ... WHERE` under the
-                // limit: SQLite runs a SELECT that reads the table it inserts into
-                // through a temporary table, 40% of the instructions of this write.
-                let (failures, oldest) = query_one(
-                    c,
-                    "SELECT COUNT(*), MIN(at) FROM verify_attempts WHERE user_id = $1 AND at > $2",
-                    &[&user_id, &since],
-                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?)),
-                )?
-                .unwrap_or_default();
+                let (failures, oldest) = attempts::since(c, user_id, since)?;
                 if failures >= limit {
                     return Ok(Verdict::Limited {
                         oldest: oldest.unwrap_or(now),
                     });
                 }
-                execute(
-                    c,
-                    "INSERT INTO verify_attempts (app_id, user_id, at) VALUES ($1, $2, $3)",
-                    &[&app_id, &user_id, &now],
-                )?;
+                attempts::record(c, app_id, user_id, now)?;
             }
             Ok(match claim {
                 Claim::Nothing => Verdict::Rejected,
@@ -1445,14 +1437,7 @@ impl Db {
         for (app_id, offset) in offsets {
             let last_dead = now + offset - window;
             forgotten += self
-                .delete_in_batches(move |c| {
-                    Ok(execute(
-                        c,
-                        "DELETE FROM verify_attempts WHERE id IN \
-                         (SELECT id FROM verify_attempts WHERE app_id = $1 AND at <= $2 LIMIT $3)",
-                        &[&app_id, &last_dead, &PRUNE_BATCH],
-                    )?)
-                })
+                .delete_in_batches(move |c| Ok(attempts::prune(c, app_id, last_dead, PRUNE_BATCH)?))
                 .await?;
         }
         Ok(forgotten)
@@ -1583,6 +1568,13 @@ fn count(c: &Connection, sql: &str, values: &[&dyn ToSql]) -> rusqlite::Result<i
 }
 
 /// Applies the embedded migrations not applied yet, each in its own transaction.
+/// Fills the writer's memory of used steps and failed attempts from the
+/// database (see `db/steps.rs` and `db/attempts.rs`).
+fn load_memory(c: &Connection) -> rusqlite::Result<()> {
+    steps::load(c)?;
+    attempts::load(c)
+}
+
 fn migrate(c: &Connection) -> Result<(), DbError> {
     apply_migrations(c, SQLITE_MIGRATIONS)
 }
@@ -1738,7 +1730,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn migration_5_keeps_the_failures_and_drops_what_nobody_read() {
+    async fn migrations_5_and_7_keep_the_failures_and_drop_what_nobody_read() {
         let dir = TempDir::new("migration-5");
         let url = dir.url("m5.db");
         // A database as migrations 1 to 4 left it, with two failures and a
@@ -1760,7 +1752,7 @@ mod tests {
             )
             .unwrap();
         }
-        migrate(&c).unwrap();
+        apply_migrations(&c, &SQLITE_MIGRATIONS[..5]).unwrap();
         let attempts = query_all(&c, "SELECT at FROM verify_attempts ORDER BY at", &[], |r| {
             r.get::<_, i64>(0)
         })
@@ -1794,18 +1786,33 @@ mod tests {
         assert_eq!(sequences, 0);
         drop(c);
 
-        // The limit still counts the kept failures, and deleting the user removes them.
+        // Migration 7 keeps them too, and the limit still counts them, now
+        // from the writer's memory.
         let db = Db::connect(&url).await.unwrap();
         let limited = db
             .verify_attempt(app_id, user_id, 400, 0, 2, Claim::Nothing)
             .await
             .unwrap();
         assert_eq!(limited, Verdict::Limited { oldest: 100 });
-        assert!(db.delete_user(app_id, user_id).await.unwrap());
-        let left = db
-            .read(|c| count(c, "SELECT COUNT(*) FROM verify_attempts", &[]))
+        let indexes = db
+            .read(|c| {
+                query_all(
+                    c,
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'verify_attempts'",
+                    &[],
+                    |r| r.get::<_, String>(0),
+                )
+            })
             .unwrap();
-        assert_eq!(left, 0);
+        assert_eq!(indexes, ["verify_attempts_by_app_time"]);
+        // Deleting the user forgets them at once; the rows go with the pruning.
+        assert!(db.delete_user(app_id, user_id).await.unwrap());
+        let remembered = db
+            .write(|c| Ok(count(c, "SELECT COUNT(*) FROM temp.recent_failures", &[])?))
+            .await
+            .unwrap();
+        assert_eq!(remembered, 0);
+        assert_eq!(db.prune_verify_attempts(1_000, 600).await.unwrap(), 2);
         db.close().await;
     }
 
@@ -1832,16 +1839,21 @@ mod tests {
             users.push((app.id, user.id));
         }
         let forgotten = db.prune_verify_attempts(now, window).await.unwrap();
+        // What the table keeps, after checking the writer's memory agrees.
         let kept = |user: i64| {
-            db.read(|c| {
-                query_all(
-                    c,
-                    "SELECT at FROM verify_attempts WHERE user_id = $1 ORDER BY at",
-                    &[&user],
-                    |r| r.get::<_, i64>(0),
-                )
-            })
-            .unwrap()
+            let [table, memory] = ["verify_attempts", "temp.recent_failures"].map(|table| {
+                db.read(|c| {
+                    query_all(
+                        c,
+                        &format!("SELECT at FROM {table} WHERE user_id = $1 ORDER BY at"),
+                        &[&user],
+                        |r| r.get::<_, i64>(0),
+                    )
+                })
+                .unwrap()
+            });
+            assert_eq!(table, memory);
+            table
         };
         // On time: `now - 600` is the window's open start, so it is out.
         assert_eq!(kept(users[0].1), [now - 599, now + 500]);
@@ -1980,7 +1992,7 @@ mod tests {
         )
         .unwrap();
         migrate(&c).unwrap();
-        steps::load(&c).unwrap();
+        load_memory(&c).unwrap();
         let logged = query_all(
             &c,
             "SELECT user_id, seed, step FROM used_steps ORDER BY seed",
@@ -2015,12 +2027,12 @@ mod tests {
     }
 
     #[test]
-    fn a_rolled_back_step_is_not_remembered() {
+    fn a_rolled_back_step_or_failure_is_not_remembered() {
         // The writer rolls a batch back when one of its writes fails, then runs
         // each write again alone: the memory must forget what the batch did.
         let c = conn::open(&Location::Memory, Durability::Full, true).unwrap();
         migrate(&c).unwrap();
-        steps::load(&c).unwrap();
+        load_memory(&c).unwrap();
         c.execute_batch(
             "INSERT INTO apps (id, object_id, name, key_hash, key_enc, created_at) VALUES (1, 'o', 'a', 'h', 'e', 1);
              INSERT INTO users (id, app_id, object_id, country_code, cellphone, email, created_at)
@@ -2030,7 +2042,10 @@ mod tests {
         let step = (Seed::Device, 100);
         c.execute_batch("BEGIN IMMEDIATE").unwrap();
         assert!(steps::claim(&c, (1, 1), (0, i64::MAX), step, 1_000).unwrap());
+        attempts::record(&c, 1, 1, 1_000).unwrap();
+        assert_eq!(attempts::since(&c, 1, 0).unwrap(), (1, Some(1_000)));
         rollback(&c).unwrap();
+        assert_eq!(attempts::since(&c, 1, 0).unwrap(), (0, None));
         assert!(steps::claim(&c, (1, 1), (0, i64::MAX), step, 1_000).unwrap());
         assert!(!steps::claim(&c, (1, 1), (0, i64::MAX), step, 1_000).unwrap());
         let logged = count(&c, "SELECT COUNT(*) FROM used_steps", &[]).unwrap();

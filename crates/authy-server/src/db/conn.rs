@@ -63,6 +63,11 @@ pub fn open(
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", durability.synchronous())?;
+    if writer {
+        // The writer's TEMP tables (what it remembers of used steps and failed
+        // attempts) stay in memory, never in a temporary file.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+    }
     if let Location::File(_) = location {
         if writer {
             // WAL lets readers run while the writer commits.

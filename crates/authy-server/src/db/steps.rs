@@ -23,8 +23,9 @@ use std::sync::LazyLock;
 
 use rusqlite::Connection;
 
+use super::Seed;
+use super::attempts::UNDER_LIMIT;
 use super::conn::{execute, query_one};
-use super::{Seed, UNDER_LIMIT};
 
 /// How long, in seconds of the application's clock, a used step is remembered.
 /// A step is within reach for at most 90 s after it was accepted (a 30 s
@@ -45,8 +46,6 @@ impl Seed {
 /// Creates the memory on the writer's connection and fills it from the log:
 /// for each user and seed, the newest step since the seed was last replaced.
 pub fn load(c: &Connection) -> rusqlite::Result<()> {
-    // The memory never touches the disk.
-    c.pragma_update(None, "temp_store", "MEMORY")?;
     c.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS recent_steps (
              user_id INTEGER NOT NULL,
