@@ -12,6 +12,7 @@
 #   bench/server.sh               # 10k users, 10 s per measurement
 #   USERS=2000 SECONDS_PER_RUN=5 DURABILITY=normal bench/server.sh
 #   USERS=1000000 bench/server.sh # 1M users, 30k of them verifying
+#   BIN=/tmp/old/release/authy bench/server.sh  # that binary, not the tree's
 #
 # Verifications use the DEVICES users (default: up to 30,000) that have an
 # Authy-app device, six fresh codes and ten wrong ones each, and last
@@ -31,13 +32,17 @@ TARGET=${CARGO_TARGET_DIR:-../target}
 
 command -v wrk >/dev/null || { echo "bench: install wrk (apt-get install wrk)" >&2; exit 2; }
 env -u CARGO_TARGET_DIR cargo build --release --quiet
-(cd .. && cargo build --release --quiet -p authy-cli)
+# BIN measures another build (an older commit's) under the same conditions.
+if [ -z "${BIN:-}" ]; then
+    (cd .. && cargo build --release --quiet -p authy-cli)
+    BIN=$TARGET/release/authy
+fi
 WORK=$(mktemp -d)
 cleanup() { kill "${CEILING:-}" "${SERVER:-}" 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 target/release/ceiling 0 > "$WORK/ceiling.out" & CEILING=$!
-start_server "$TARGET/release/authy" "sqlite://$WORK/bench.db" "$WORK/server.out" --durability "$DURABILITY"
+start_server "$BIN" "sqlite://$WORK/bench.db" "$WORK/server.out" --durability "$DURABILITY"
 until grep -q listening "$WORK/ceiling.out" 2>/dev/null; do sleep 0.1; done
 CEILING_URL=$(sed 's/.*listening on //' "$WORK/ceiling.out")
 
