@@ -1371,8 +1371,7 @@ impl Db {
     /// to `used_steps`, a wrong token one to `verify_attempts`.
     pub async fn verify_attempt(
         &self,
-        app_id: i64,
-        user_id: i64,
+        user: &UserRow,
         now: i64,
         since: i64,
         max_failures: i64,
@@ -1384,6 +1383,10 @@ impl Db {
             i64::MAX
         };
         let sql = &*VERIFY_SQL;
+        let (app_id, user_id) = (user.app_id, user.id);
+        // `confirmed` never goes back to false: a user read as confirmed needs
+        // no update, which would cost the writer a read of the user's page.
+        let confirmed = user.confirmed;
         self.write(move |c| {
             let accepted = match claim {
                 Claim::Nothing => false,
@@ -1396,7 +1399,7 @@ impl Db {
                     execute(c, &sql.code, &values)? == 1
                 }
             };
-            if accepted && !matches!(claim, Claim::Unchecked) {
+            if accepted && !confirmed && !matches!(claim, Claim::Unchecked) {
                 execute(c, CONFIRM_USER, &[&user_id])?;
             }
             if accepted {
@@ -1789,8 +1792,9 @@ mod tests {
         // Migration 7 keeps them too, and the limit still counts them, now
         // from the writer's memory.
         let db = Db::connect(&url).await.unwrap();
+        let user = db.user(app_id, user_id).await.unwrap().unwrap();
         let limited = db
-            .verify_attempt(app_id, user_id, 400, 0, 2, Claim::Nothing)
+            .verify_attempt(&user, 400, 0, 2, Claim::Nothing)
             .await
             .unwrap();
         assert_eq!(limited, Verdict::Limited { oldest: 100 });
@@ -1831,7 +1835,7 @@ mod tests {
             // Wrong tokens at these application times, each a recorded failure.
             for at in [now - 700, now - 600, now - 599, now + 500] {
                 let verdict = db
-                    .verify_attempt(app.id, user.id, at, at - window, 20, Claim::Nothing)
+                    .verify_attempt(&user, at, at - window, 20, Claim::Nothing)
                     .await
                     .unwrap();
                 assert_eq!(verdict, Verdict::Rejected);
@@ -1881,14 +1885,8 @@ mod tests {
     }
 
     /// Verifies `step` of `seed` for the user at application time `now`, with no failure limit.
-    async fn claim(
-        db: &Db,
-        (app_id, user_id): (i64, i64),
-        seed: Seed,
-        step: i64,
-        now: i64,
-    ) -> Verdict {
-        db.verify_attempt(app_id, user_id, now, 0, 0, Claim::Step { seed, step })
+    async fn claim(db: &Db, user: &UserRow, seed: Seed, step: i64, now: i64) -> Verdict {
+        db.verify_attempt(user, now, 0, 0, Claim::Step { seed, step })
             .await
             .unwrap()
     }
@@ -1907,7 +1905,7 @@ mod tests {
             .await
             .unwrap();
         assert!(!user.confirmed);
-        let who = (app.id, user.id);
+        let who = &user;
         db.set_device(user.id, 7, "android", "seed-1", 1_000)
             .await
             .unwrap();
@@ -2065,7 +2063,7 @@ mod tests {
                 .create_user(app.id, 1, "5551234567", "a@example.com", 1)
                 .await
                 .unwrap();
-            users.push(((app.id, user.id), offset));
+            users.push((user, offset));
         }
         // In the log's order: a step of each user beyond the memory, then one
         // just within it, then the on-time user's old step again (a generic one).
@@ -2077,7 +2075,7 @@ mod tests {
             (0, Seed::Generic, 10, now - memory - 1),
         ];
         for (user, seed, step, at) in written {
-            let (who, offset) = users[user];
+            let (who, offset) = (&users[user].0, users[user].1);
             assert_eq!(
                 claim(&db, who, seed, step, at + offset).await,
                 Verdict::Accepted
@@ -2102,11 +2100,11 @@ mod tests {
         assert_eq!(db.prune_used_steps(now).await.unwrap(), 2);
         // The front of the log went, each application by its own clock; the
         // old generic step stays behind a newer row, which only keeps it longer.
-        let (on_time, ahead) = (users[0].0.1, users[1].0.1);
+        let (on_time, ahead) = (users[0].0.id, users[1].0.id);
         assert_eq!(log(), [(on_time, 20), (ahead, 20), (on_time, 10)]);
         // In memory, the forgotten generic step went; the others stay.
         assert_eq!(memory_rows(), 2);
-        for (who, offset) in [users[0], users[1]] {
+        for (who, offset) in &users {
             assert_eq!(
                 claim(&db, who, Seed::Device, 20, now + offset).await,
                 Verdict::Reused
@@ -2119,7 +2117,7 @@ mod tests {
         // The memory goes by the smallest offset of all applications: the
         // application ahead keeps its step longer there, never shorter.
         assert_eq!(memory_rows(), 1);
-        let (who, _) = users[0];
+        let who = (users[0].0.app_id, users[0].0.id);
         let many = (2 * PRUNE_BATCH + 5) as usize;
         db.write(move |c| {
             for step in 0..many as i64 {

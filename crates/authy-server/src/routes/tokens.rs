@@ -204,7 +204,7 @@ pub async fn verify(
     let since = now - limits.verify_window;
     match state
         .db
-        .verify_attempt(app.id, user.id, now, since, limits.verify_failures, claim)
+        .verify_attempt(&user, now, since, limits.verify_failures, claim)
         .await?
     {
         Verdict::Accepted => {}
