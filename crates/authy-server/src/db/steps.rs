@@ -156,24 +156,21 @@ pub fn forget_user(c: &Connection, user_id: i64) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Deletes up to `batch` rows from the front of the log, none of them written
-/// within [`STEP_MEMORY`] of its application's clock (`now` is the machine's
-/// clock). Pruning only ever removes a prefix of the log, so a replaced seed's
-/// marker never goes before the steps it cancels. Returns how many went.
+/// Deletes up to `batch` rows from the front of the log, stopping at the
+/// first row written within [`STEP_MEMORY`] of its application's clock (`now`
+/// is the machine's clock). Pruning only ever removes a prefix of the log, so
+/// a replaced seed's marker never goes before the steps it cancels, and each
+/// call looks at no more than `batch` rows. Returns how many went.
 pub fn prune_log(c: &Connection, now: i64, batch: i64) -> rusqlite::Result<usize> {
-    // The first row still remembered; rows of deleted applications never are.
-    let first_kept: Option<i64> = query_one(
-        c,
-        "SELECT u.rowid FROM used_steps u JOIN apps a ON a.id = u.app_id \
-         WHERE u.at > $1 + a.clock_offset ORDER BY u.rowid LIMIT 1",
-        &[&(now - STEP_MEMORY)],
-        |r| r.get(0),
-    )?;
+    // Rows of deleted applications are never kept.
     execute(
         c,
-        "DELETE FROM used_steps WHERE rowid < COALESCE($1, (SELECT MAX(rowid) + 1 FROM used_steps)) \
-         AND rowid < (SELECT MIN(rowid) FROM used_steps) + $2",
-        &[&first_kept, &batch],
+        "DELETE FROM used_steps WHERE rowid < COALESCE(
+             (SELECT u.rowid FROM used_steps u JOIN apps a ON a.id = u.app_id
+              WHERE u.rowid < (SELECT MIN(rowid) FROM used_steps) + $2 AND u.at > $1 + a.clock_offset
+              ORDER BY u.rowid LIMIT 1),
+             (SELECT MIN(rowid) FROM used_steps) + $2)",
+        &[&(now - STEP_MEMORY), &batch],
     )
 }
 
