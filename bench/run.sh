@@ -30,7 +30,7 @@ fi
 # Rounds interleave every measurement, so a noisy minute hits all of them; the
 # table shows the median of each.
 ROUNDS=${ROUNDS:-3}
-c1=() c64=() seqs=() cts=() concs=() pys=() r10=() r100=() hs=() rs=() h64=() r64=()
+c1=() c64=() seqs=() cts=() tasks=() concs=() pys=() r10=() r100=() hs=() rs=() h64=() r64=()
 for round in $(seq "$ROUNDS"); do
     echo "round $round of $ROUNDS..." >&2
     c1+=("$(wrk_rps 1 1)")
@@ -38,6 +38,7 @@ for round in $(seq "$ROUNDS"); do
     client=$(target/release/client "$URL" "$S")
     seqs+=("$(awk '$1 == "sequential" {print $2}' <<<"$client")")
     cts+=("$(awk '$1 == "sequential_current_thread" {print $2}' <<<"$client")")
+    tasks+=("$(awk '$1 == "sequential_task" {print $2}' <<<"$client")")
     concs+=("$(awk '/^concurrent64/ {print $2}' <<<"$client")")
     r10+=("$(awk '/^rss_10k/ {print $2}' <<<"$client")")
     r100+=("$(awk '/^rss_100k/ {print $2}' <<<"$client")")
@@ -49,7 +50,7 @@ for round in $(seq "$ROUNDS"); do
     r64+=("$(awk '$1 == "reqwest_64" {print $2}' <<<"$layers")")
 done
 ceiling1=$(median "${c1[@]}") ceiling64=$(median "${c64[@]}")
-seq=$(median "${seqs[@]}") ct=$(median "${cts[@]}") conc=$(median "${concs[@]}") python=$(median "${pys[@]}")
+seq=$(median "${seqs[@]}") ct=$(median "${cts[@]}") task=$(median "${tasks[@]}") conc=$(median "${concs[@]}") python=$(median "${pys[@]}")
 rss10=$(median "${r10[@]}") rss100=$(median "${r100[@]}")
 hseq=$(median "${hs[@]}") rseq=$(median "${rs[@]}") hconc=$(median "${h64[@]}") rconc=$(median "${r64[@]}")
 
@@ -59,6 +60,7 @@ printf '%-44s %12s %10s %8s\n' "ceiling, wrk -c1 (req/s)" "$ceiling1" "1.00" ""
 printf '%-44s %12s %10s %8s\n' "ceiling, wrk -c64 (req/s)" "$ceiling64" "1.00" ""
 printf '%-44s %12s %10s %8s\n' "client sequential verify (calls/s) vs -c1" "$seq" "$(ratio "$seq" "$ceiling1")" ">=0.80"
 printf '%-44s %12s %10s %8s\n' "  same, current-thread runtime, vs -c1" "$ct" "$(ratio "$ct" "$ceiling1")" ">=0.80"
+printf '%-44s %12s %10s %8s\n' "  same, in a task (multi-thread), vs -c1" "$task" "$(ratio "$task" "$ceiling1")" ">=0.80"
 printf '%-44s %12s %10s %8s\n' "client 64 concurrent (calls/s) vs -c64" "$conc" "$(ratio "$conc" "$ceiling64")" ">=0.70"
 printf '%-44s %12s %10s %8s\n' "python client sequential (calls/s)" "$python" "" ""
 printf '%-44s %12s %10s %8s\n' "client sequential vs python client" "" "$(ratio "$seq" "$python")" ">=8"
@@ -68,5 +70,5 @@ printf '%-44s %12s %10s %8s\n' "  bare reqwest sequential vs -c1" "$rseq" "$(rat
 printf '%-44s %12s %10s %8s\n' "  bare reqwest, 64 tasks, vs -c64" "$rconc" "$(ratio "$rconc" "$ceiling64")" ""
 printf '%-44s %12s %10s %8s\n' "  hyper connection sequential vs -c1" "$hseq" "$(ratio "$hseq" "$ceiling1")" ""
 printf '%-44s %12s %10s %8s\n' "  hyper, one connection per task, vs -c64" "$hconc" "$(ratio "$hconc" "$ceiling64")" ""
-printf '%-44s %12s %10s %8s\n' "  client sequential vs bare reqwest" "" "$(ratio "$seq" "$rseq")" ""
+printf '%-44s %12s %10s %8s\n' "  client current-thread vs bare reqwest" "" "$(ratio "$ct" "$rseq")" ""
 printf '%-44s %12s %10s %8s\n' "  client 64 concurrent vs bare reqwest" "" "$(ratio "$conc" "$rconc")" ""

@@ -3,7 +3,9 @@
 //! its resident memory after 100k calls compared with after 10k (no leak).
 //!
 //! Usage: client URL SECONDS
-//! Prints: `sequential <calls/s>`, `concurrent64 <calls/s>`, `rss_10k <kB>`, `rss_100k <kB>`.
+//! Prints: `sequential_current_thread`, `sequential` (from `block_on`),
+//! `sequential_task` (in a spawned task) and `concurrent64`, each in calls/s;
+//! then `rss_10k <kB>`, `rss_100k <kB>`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -50,7 +52,16 @@ fn main() {
 
 async fn measure(url: String, seconds: u64) {
     let client = authy::Client::builder("bench-key").base_url(url).build().unwrap();
+    // From `block_on`, as in `#[tokio::main]`: the calling thread is not one of
+    // the runtime's, so every call wakes a worker thread and is woken by it.
     println!("sequential {:.0}", sequential(&client, seconds).await);
+    // From a task, as in a web handler: the call and hyper's connection task
+    // can share a worker thread.
+    let in_task = {
+        let client = client.clone();
+        tokio::spawn(async move { sequential(&client, seconds).await })
+    };
+    println!("sequential_task {:.0}", in_task.await.unwrap());
 
     // 64 at once, one Client (one connection pool).
     let done = Arc::new(AtomicU64::new(0));
