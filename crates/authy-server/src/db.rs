@@ -40,6 +40,11 @@ pub enum DbError {
     /// begin: the server log says why); nothing of this write was kept.
     #[error("database error: the writer could not run this write")]
     WriterGone,
+    /// Another process (another `authy serve`) has this database file.
+    #[error(
+        "database error: {0} is in use by another authy server: stop that one, or give this one its own database"
+    )]
+    InUse(std::path::PathBuf),
     /// The URL names no backend this build supports.
     #[error("unsupported database URL {0:?}: use sqlite://PATH or sqlite::memory:")]
     Unsupported(String),
@@ -127,6 +132,8 @@ struct Inner {
     writer: mpsc::Sender<writer::Message>,
     /// A file database's checkpoint thread, until [`Db::close`].
     checkpointer: Mutex<Option<checkpointer::Checkpointer>>,
+    /// A file database's lock against other servers, until [`Db::close`].
+    owner: Mutex<Option<std::fs::File>>,
     apps: AppCache,
 }
 
@@ -574,8 +581,8 @@ static USER_BY_ID: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {USER_COLUMNS} FROM users WHERE app_id = $1 AND id = $2"));
 
 /// The statements of [`Db::verify_attempt`] other than a TOTP step's (in
-/// [`steps`]), built once around [`attempts::UNDER_LIMIT`]. Each binds `$1` the user, `$2` the window's start
-/// and `$3` the limit first.
+/// [`steps`]), built once around [`attempts::UNDER_LIMIT`]. Each binds `$1` the
+/// user, `$2` the window's start and `$3` the limit first.
 struct VerifySql {
     unchecked: String,
     code: String,
@@ -604,8 +611,12 @@ impl Db {
     pub async fn connect_with(url: &str, durability: Durability) -> Result<Db, DbError> {
         let location = Location::parse(url)?;
         // Opening and migrating touch the disk: off the async threads.
-        let (readers, writer_conn, checkpointer) = tokio::task::spawn_blocking(move || {
+        let (readers, writer_conn, checkpointer, owner) = tokio::task::spawn_blocking(move || {
             let conn = conn::open(&location, durability, true)?;
+            let owner = match &location {
+                Location::File(path) => conn::own(path, conn::BUSY_TIMEOUT)?,
+                Location::Memory => None,
+            };
             migrate(&conn)?;
             load_memory(&conn)?;
             Ok::<_, DbError>(match location {
@@ -616,6 +627,7 @@ impl Db {
                         Readers::Shared(shared.clone()),
                         WriterConn::Shared(shared),
                         None,
+                        owner,
                     )
                 }
                 Location::File(_) => {
@@ -626,7 +638,7 @@ impl Db {
                         durability,
                         idle: Mutex::default(),
                     };
-                    (readers, WriterConn::Own(conn), Some(checkpointer))
+                    (readers, WriterConn::Own(conn), Some(checkpointer), owner)
                 }
             })
         })
@@ -639,6 +651,7 @@ impl Db {
                 readers,
                 writer,
                 checkpointer: Mutex::new(checkpointer),
+                owner: Mutex::new(owner),
                 apps: AppCache::default(),
             }),
         })
@@ -679,6 +692,8 @@ impl Db {
             // Joining waits for at most one pass.
             let _ = tokio::task::spawn_blocking(move || checkpointer.stop()).await;
         }
+        // Last: another server may take the file from here.
+        lock(&self.inner.owner).take();
     }
 
     // ---- applications -------------------------------------------------------
@@ -1706,6 +1721,31 @@ mod tests {
             "a reader wrote"
         );
         db.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_second_server_cannot_take_a_database_file_in_use() {
+        let dir = TempDir::new("in-use");
+        let url = dir.url("owned.db");
+        let path = dir.0.join("owned.db");
+        let first = Db::connect(&url).await.unwrap();
+        let second = conn::own(&path, Duration::from_millis(100));
+        match second {
+            Err(DbError::InUse(held)) => assert_eq!(held, path),
+            other => panic!("a second server took the file: {other:?}"),
+        }
+        // A server started while the first is stopping waits for it.
+        first
+            .insert_app("in use", "hash", "enc", None, 1)
+            .await
+            .unwrap();
+        let (again, ()) = tokio::join!(Db::connect(&url), async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            first.close().await;
+        });
+        let again = again.unwrap();
+        assert_eq!(again.app_count().await.unwrap(), 1);
+        again.close().await;
     }
 
     #[tokio::test]

@@ -6,7 +6,7 @@
 //! are bound by name (`"$1"`), never by position: a statement may use `$4`
 //! before `$1`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -43,10 +43,43 @@ impl Location {
 
 /// How long a connection waits for a lock held by another process before the
 /// statement fails (the server's own writes never wait: there is one writer).
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Prepared statements kept per connection: every statement of `Db` fits.
 const STATEMENT_CACHE: usize = 128;
+
+/// Takes the database file for this process: an exclusive `flock`, held until
+/// the returned file is closed or the process ends (a crash included). The
+/// writer's memory of used steps and failed attempts is only right while it is
+/// the file's only writer, so a second server on the same file is refused,
+/// after waiting up to `patience` for the first to finish stopping (as when a
+/// restart overlaps). SQLite's own locks are `fcntl` locks, which `flock` leaves
+/// alone. On a file system without `flock`, the server runs unguarded and says so.
+pub fn own(path: &Path, patience: Duration) -> Result<Option<std::fs::File>, DbError> {
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot open the database file to lock it");
+            return Ok(None);
+        }
+    };
+    let deadline = std::time::Instant::now() + patience;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(DbError::InUse(path.to_owned()));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                tracing::warn!(error = %e, "cannot lock the database file against other servers");
+                return Ok(None);
+            }
+        }
+    }
+}
 
 /// Opens a connection and sets what every connection needs. `writer` also
 /// switches a file database to WAL, which readers then share.

@@ -15,8 +15,8 @@
 //!
 //! Both forget a step once no TOTP window can reach it again ([`STEP_MEMORY`]):
 //! a later code is always for a later step. The memory lives in one process, so
-//! one server uses a SQLite file at a time; PostgreSQL, for many instances,
-//! will need its own way.
+//! one server uses a SQLite file at a time (`conn::own` refuses a second one);
+//! PostgreSQL, for many instances, will need its own way.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -28,9 +28,9 @@ use super::attempts::UNDER_LIMIT;
 use super::conn::{execute, query_one};
 
 /// How long, in seconds of the application's clock, a used step is remembered.
-/// A step is within reach for at most 90 s after it was accepted (a 30 s
-/// generic step with ±1 step, or ten 10 s Authy-app steps with ±3); the rest
-/// covers the machine's clock being set back.
+/// A step stays within reach for at most 90 s after it was accepted (70 s for
+/// the Authy app's 10 s steps with ±3 of them, 90 s for a generic 30 s step
+/// with ±1); the rest covers the machine's clock being set back.
 pub const STEP_MEMORY: i64 = 300;
 
 impl Seed {
