@@ -1946,44 +1946,27 @@ mod tests {
             .unwrap();
         assert!(!user.confirmed);
         let who = &user;
-        db.set_device(user.id, 7, "android", "seed-1", 1_000)
+        let now = 1_000;
+        db.set_device(user.id, 7, "android", "seed-1", now)
             .await
             .unwrap();
-        let now = 1_000;
-        assert_eq!(
-            claim(&db, who, Seed::Device, 100, now).await,
-            Verdict::Accepted
-        );
-        assert_eq!(
-            claim(&db, who, Seed::Device, 100, now).await,
-            Verdict::Reused
-        );
-        assert_eq!(
-            claim(&db, who, Seed::Device, 99, now).await,
-            Verdict::Reused
-        );
+        use {
+            Seed::Device as D, Seed::Generic as G, Verdict::Accepted as Yes, Verdict::Reused as No,
+        };
         // The generic secret's steps are its own.
-        assert_eq!(
-            claim(&db, who, Seed::Generic, 99, now).await,
-            Verdict::Accepted
-        );
+        expect(
+            &db,
+            who,
+            now,
+            &[(D, 100, Yes), (D, 100, No), (D, 99, No), (G, 99, Yes)],
+        )
+        .await;
         assert!(db.user(app.id, user.id).await.unwrap().unwrap().confirmed);
         db.close().await;
 
         // A restart remembers both.
         let db = Db::connect(&url).await.unwrap();
-        assert_eq!(
-            claim(&db, who, Seed::Device, 100, now).await,
-            Verdict::Reused
-        );
-        assert_eq!(
-            claim(&db, who, Seed::Generic, 99, now).await,
-            Verdict::Reused
-        );
-        assert_eq!(
-            claim(&db, who, Seed::Device, 101, now).await,
-            Verdict::Accepted
-        );
+        expect(&db, who, now, &[(D, 100, No), (G, 99, No), (D, 101, Yes)]).await;
         // A new device is a new secret: its codes of earlier steps are its own.
         db.set_device(user.id, 8, "ios", "seed-2", now)
             .await
@@ -1991,31 +1974,21 @@ mod tests {
         db.set_generic_seed(user.id, "generic-2", now)
             .await
             .unwrap();
-        assert_eq!(
-            claim(&db, who, Seed::Device, 50, now).await,
-            Verdict::Accepted
-        );
-        assert_eq!(
-            claim(&db, who, Seed::Generic, 50, now).await,
-            Verdict::Accepted
-        );
+        expect(&db, who, now, &[(D, 50, Yes), (G, 50, Yes)]).await;
         db.close().await;
 
         // ...after a restart too: the log's markers cancel the old secrets' steps.
         let db = Db::connect(&url).await.unwrap();
-        assert_eq!(
-            claim(&db, who, Seed::Device, 50, now).await,
-            Verdict::Reused
-        );
-        assert_eq!(
-            claim(&db, who, Seed::Device, 51, now).await,
-            Verdict::Accepted
-        );
-        assert_eq!(
-            claim(&db, who, Seed::Generic, 51, now).await,
-            Verdict::Accepted
-        );
+        expect(&db, who, now, &[(D, 50, No), (D, 51, Yes), (G, 51, Yes)]).await;
         db.close().await;
+    }
+
+    /// Verifies each `(seed, step)` in turn, as [`claim`] does, and checks its verdict.
+    async fn expect(db: &Db, user: &UserRow, now: i64, cases: &[(Seed, i64, Verdict)]) {
+        for &(seed, step, verdict) in cases {
+            let got = claim(db, user, seed, step, now).await;
+            assert_eq!(got, verdict, "{seed:?} step {step}");
+        }
     }
 
     #[test]
