@@ -1655,6 +1655,35 @@ mod tests {
         }
     }
 
+    /// Application 1 and its user 1, for tests on a raw connection.
+    const APP_1_USER_1: &str = "INSERT INTO apps (id, object_id, name, key_hash, key_enc, created_at) VALUES (1, 'o', 'a', 'h', 'e', 1);
+         INSERT INTO users (id, app_id, object_id, country_code, cellphone, email, created_at)
+             VALUES (1, 1, 'o', 1, '5551234567', 'a@example.com', 1);";
+
+    /// An application per `(name, clock offset)`, each with one user.
+    async fn users_with_clock_offsets(db: &Db, offsets: &[(&str, i64)]) -> Vec<(UserRow, i64)> {
+        let mut users = Vec::new();
+        for &(name, offset) in offsets {
+            let app = db.insert_app(name, name, "enc", None, 1).await.unwrap();
+            db.set_clock_offset(app.id, offset).await.unwrap();
+            let (user, _) = db
+                .create_user(app.id, 1, "5551234567", "a@example.com", 1)
+                .await
+                .unwrap();
+            users.push((user, offset));
+        }
+        users
+    }
+
+    /// A database file of the test's own, with one application named after the test.
+    async fn file_db_with_app(test: &str) -> (TempDir, String, Db, AppRow) {
+        let dir = TempDir::new(test);
+        let url = dir.url(&format!("{test}.db"));
+        let db = Db::connect(&url).await.unwrap();
+        let app = db.insert_app(test, "hash", "enc", None, 1).await.unwrap();
+        (dir, url, db, app)
+    }
+
     #[test]
     fn every_migration_file_is_embedded_in_order() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
@@ -1725,20 +1754,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_second_server_cannot_take_a_database_file_in_use() {
-        let dir = TempDir::new("in-use");
-        let url = dir.url("owned.db");
-        let path = dir.0.join("owned.db");
-        let first = Db::connect(&url).await.unwrap();
+        let (dir, url, first, _) = file_db_with_app("in-use").await;
+        let path = dir.0.join("in-use.db");
         let second = conn::own(&path, Duration::from_millis(100));
         match second {
             Err(DbError::InUse(held)) => assert_eq!(held, path),
             other => panic!("a second server took the file: {other:?}"),
         }
         // A server started while the first is stopping waits for it.
-        first
-            .insert_app("in use", "hash", "enc", None, 1)
-            .await
-            .unwrap();
         let (again, ()) = tokio::join!(Db::connect(&url), async {
             tokio::time::sleep(Duration::from_millis(200)).await;
             first.close().await;
@@ -1750,13 +1773,7 @@ mod tests {
 
     #[tokio::test]
     async fn close_keeps_every_write_refuses_later_ones_and_leaves_no_wal() {
-        let dir = TempDir::new("close");
-        let url = dir.url("close.db");
-        let db = Db::connect(&url).await.unwrap();
-        let app = db
-            .insert_app("close", "hash", "enc", None, 1)
-            .await
-            .unwrap();
+        let (dir, url, db, app) = file_db_with_app("close").await;
         // A read leaves a reader connection in the pool.
         assert_eq!(db.app_count().await.unwrap(), 1);
         db.close().await;
@@ -1780,12 +1797,7 @@ mod tests {
         // success row (none is written any more, but one may exist).
         let c = conn::open(&Location::parse(&url).unwrap(), Durability::Full, true).unwrap();
         apply_migrations(&c, &SQLITE_MIGRATIONS[..4]).unwrap();
-        c.execute_batch(
-            "INSERT INTO apps (id, object_id, name, key_hash, key_enc, created_at) VALUES (1, 'o', 'a', 'h', 'e', 1);
-             INSERT INTO users (id, app_id, object_id, country_code, cellphone, email, created_at)
-                 VALUES (1, 1, 'o', 1, '5551234567', 'a@example.com', 1);",
-        )
-        .unwrap();
+        c.execute_batch(APP_1_USER_1).unwrap();
         let (app_id, user_id) = (1i64, 1i64);
         for (at, succeeded) in [(100, 0), (200, 1), (300, 0)] {
             execute(
@@ -1864,23 +1876,20 @@ mod tests {
     async fn pruning_forgets_only_attempts_outside_their_applications_window() {
         let db = Db::connect("sqlite::memory:").await.unwrap();
         let (window, now) = (600, 10_000);
-        let mut users = Vec::new();
-        for (name, offset) in [("on time", 0), ("ahead", 1_000)] {
-            let app = db.insert_app(name, name, "enc", None, 1).await.unwrap();
-            db.set_clock_offset(app.id, offset).await.unwrap();
-            let (user, _) = db
-                .create_user(app.id, 1, "5551234567", "a@example.com", 1)
-                .await
-                .unwrap();
+        let users: Vec<_> = users_with_clock_offsets(&db, &[("on time", 0), ("ahead", 1_000)])
+            .await
+            .into_iter()
+            .map(|(user, _)| user)
+            .collect();
+        for user in &users {
             // Wrong tokens at these application times, each a recorded failure.
             for at in [now - 700, now - 600, now - 599, now + 500] {
                 let verdict = db
-                    .verify_attempt(&user, at, at - window, 20, Claim::Nothing)
+                    .verify_attempt(user, at, at - window, 20, Claim::Nothing)
                     .await
                     .unwrap();
                 assert_eq!(verdict, Verdict::Rejected);
             }
-            users.push((app.id, user.id));
         }
         let forgotten = db.prune_verify_attempts(now, window).await.unwrap();
         // What the table keeps, after checking the writer's memory agrees.
@@ -1900,13 +1909,13 @@ mod tests {
             table
         };
         // On time: `now - 600` is the window's open start, so it is out.
-        assert_eq!(kept(users[0].1), [now - 599, now + 500]);
+        assert_eq!(kept(users[0].id), [now - 599, now + 500]);
         // Ahead by 1,000 s, its window starts at `now + 400`.
-        assert_eq!(kept(users[1].1), [now + 500]);
+        assert_eq!(kept(users[1].id), [now + 500]);
         assert_eq!(forgotten, 5);
 
         // More than one delete's worth: every one goes, over several writes.
-        let (app_id, user_id) = users[0];
+        let (app_id, user_id) = (users[0].app_id, users[0].id);
         let old = (2 * PRUNE_BATCH + 5) as usize;
         db.write(move |c| {
             for _ in 0..old {
@@ -1933,13 +1942,7 @@ mod tests {
 
     #[tokio::test]
     async fn used_steps_survive_a_restart_and_a_new_seed_starts_over() {
-        let dir = TempDir::new("used-steps");
-        let url = dir.url("steps.db");
-        let db = Db::connect(&url).await.unwrap();
-        let app = db
-            .insert_app("steps", "hash", "enc", None, 1)
-            .await
-            .unwrap();
+        let (_dir, url, db, app) = file_db_with_app("used-steps").await;
         let (user, _) = db
             .create_user(app.id, 1, "5551234567", "a@example.com", 1)
             .await
@@ -2044,12 +2047,7 @@ mod tests {
         let c = conn::open(&Location::Memory, Durability::Full, true).unwrap();
         migrate(&c).unwrap();
         load_memory(&c).unwrap();
-        c.execute_batch(
-            "INSERT INTO apps (id, object_id, name, key_hash, key_enc, created_at) VALUES (1, 'o', 'a', 'h', 'e', 1);
-             INSERT INTO users (id, app_id, object_id, country_code, cellphone, email, created_at)
-                 VALUES (1, 1, 'o', 1, '5551234567', 'a@example.com', 1);",
-        )
-        .unwrap();
+        c.execute_batch(APP_1_USER_1).unwrap();
         let step = (Seed::Device, 100);
         c.execute_batch("BEGIN IMMEDIATE").unwrap();
         assert!(steps::claim(&c, (1, 1), (0, i64::MAX), step, 1_000).unwrap());
@@ -2068,16 +2066,7 @@ mod tests {
         let db = Db::connect("sqlite::memory:").await.unwrap();
         let now = 100_000;
         let memory = steps::STEP_MEMORY;
-        let mut users = Vec::new();
-        for (name, offset) in [("on time", 0), ("ahead", 10_000)] {
-            let app = db.insert_app(name, name, "enc", None, 1).await.unwrap();
-            db.set_clock_offset(app.id, offset).await.unwrap();
-            let (user, _) = db
-                .create_user(app.id, 1, "5551234567", "a@example.com", 1)
-                .await
-                .unwrap();
-            users.push((user, offset));
-        }
+        let users = users_with_clock_offsets(&db, &[("on time", 0), ("ahead", 10_000)]).await;
         // In the log's order: a step of each user beyond the memory, then one
         // just within it, then the on-time user's old step again (a generic one).
         let written = [
