@@ -398,7 +398,7 @@ pub enum Verdict {
 }
 
 /// Which TOTP secret a step belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Seed {
     /// The generic authenticator secret (users/{id}/secret).
     Generic,

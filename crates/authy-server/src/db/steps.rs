@@ -56,11 +56,17 @@ pub fn load(c: &Connection) -> rusqlite::Result<()> {
          ) WITHOUT ROWID;
          DELETE FROM temp.recent_steps;",
     )?;
-    let mut newest: HashMap<(i64, String), (i64, i64)> = HashMap::new();
+    // After a crash under load the log holds minutes of verifications
+    // (millions of rows): one pass, nothing allocated per row.
+    let mut newest: HashMap<(i64, Seed), (i64, i64)> = HashMap::new();
     let mut rows = c.prepare("SELECT user_id, seed, step, at FROM used_steps ORDER BY rowid")?;
     let mut rows = rows.query([])?;
     while let Some(row) = rows.next()? {
-        let key = (row.get::<_, i64>(0)?, row.get::<_, String>(1)?);
+        let seed = match row.get_ref(1)?.as_str()? {
+            "device" => Seed::Device,
+            _ => Seed::Generic, // the table's CHECK allows only these two
+        };
+        let key = (row.get::<_, i64>(0)?, seed);
         match row.get::<_, Option<i64>>(2)? {
             // The seed was replaced: what came before is another secret's.
             None => {
@@ -75,14 +81,19 @@ pub fn load(c: &Connection) -> rusqlite::Result<()> {
             }
         }
     }
-    for ((user_id, seed), (step, at)) in newest {
-        execute(
-            c,
-            "INSERT INTO temp.recent_steps (user_id, seed, step, at) VALUES ($1, $2, $3, $4)",
-            &[&user_id, &seed, &step, &at],
+    // In key order, so each insert lands at the end of the table.
+    let mut newest: Vec<_> = newest.into_iter().collect();
+    newest.sort_unstable_by_key(|&((user_id, seed), _)| (user_id, seed.name()));
+    c.execute_batch("BEGIN")?;
+    {
+        let mut insert = c.prepare(
+            "INSERT INTO temp.recent_steps (user_id, seed, step, at) VALUES (?1, ?2, ?3, ?4)",
         )?;
+        for ((user_id, seed), (step, at)) in newest {
+            insert.execute(rusqlite::params![user_id, seed.name(), step, at])?;
+        }
     }
-    Ok(())
+    c.execute_batch("COMMIT")
 }
 
 /// Accepts `step` of the user's `seed` unless it is not newer than the last
